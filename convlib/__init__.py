@@ -1,0 +1,25 @@
+"""convlib: how 2-D convolution really works on multi-channel input.
+
+A small numpy library that drives the course notebooks.  Data is NHWC
+``(N, H, W, C_in)``; kernels use the Keras layout ``(KH, KW, C_in, C_out)``.
+Importing convlib needs numpy only (TensorFlow is used by the notebooks and
+the tests, never here).
+"""
+
+from .conv import METHODS, conv2d
+from .gemm import col2im, im2col
+from .geometry import conv_geometry, output_size, same_padding
+from .reference import correlate2d
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "conv2d",
+    "METHODS",
+    "correlate2d",
+    "im2col",
+    "col2im",
+    "output_size",
+    "same_padding",
+    "conv_geometry",
+]

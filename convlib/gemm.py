@@ -1,0 +1,180 @@
+"""im2col + one matrix multiply (GEMM): how real libraries convolve.
+
+Every output pixel's receptive field, a ``(KH, KW, C_in)`` block, is unrolled
+into one row of a *patch matrix* of shape ``(N*Ho*Wo, KH*KW*C_in)``.  The
+kernel bank ``w`` of shape ``(KH, KW, C_in, C_out)`` reshapes to
+``(KH*KW*C_in, C_out)``, one column per filter.  Their product is the whole
+convolution::
+
+    y = (im2col(x) @ w.reshape(-1, C_out)).reshape(N, Ho, Wo, C_out)
+
+Columns of the patch matrix are ordered ``(kh, kw, ci)``, the same C order as
+``w.reshape``.  The full patch matrix repeats each input value up to
+``KH*KW / (sh*sw)`` times, so :func:`conv2d_gemm` never builds it whole: it
+fills a bounded buffer with a chunk of rows at a time and multiplies each
+chunk straight into its slice of the output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .geometry import as_pair, conv_geometry
+from .reference import zero_pad
+from .validation import as_float_array
+
+__all__ = ["im2col", "col2im", "conv2d_gemm", "patch_view", "DEFAULT_BUFFER_BYTES"]
+
+#: Upper bound of the patch buffer used by :func:`conv2d_gemm` (bytes).
+DEFAULT_BUFFER_BYTES = 8 * 2**20
+
+
+def patch_view(xp: np.ndarray, khw, stride, dilation, out) -> np.ndarray:
+    """A zero-copy view of every receptive field of a padded batch.
+
+    Parameters
+    ----------
+    xp : ndarray, shape (N, Hp, Wp, C_in)
+        The already padded input.
+    khw : (KH, KW)
+    stride, dilation : (int, int)
+    out : (Ho, Wo)
+
+    Returns
+    -------
+    ndarray, shape (N, Ho, Wo, KH, KW, C_in)
+        ``view[n, i, j]`` is the block that output pixel ``(i, j)`` sees.
+        A view into ``xp``: do not write to it.
+    """
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = khw, stride, dilation, out
+    n, _, _, c = xp.shape
+    s_n, s_h, s_w, s_c = xp.strides
+    return np.lib.stride_tricks.as_strided(
+        xp,
+        shape=(n, ho, wo, kh, kw, c),
+        strides=(s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c),
+        writeable=False,
+    )
+
+
+def im2col(x, kernel_size, *, stride=1, padding="valid", dilation=1) -> np.ndarray:
+    """Unroll every receptive field into one row of the patch matrix.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, H, W, C_in) or (H, W, C_in)
+    kernel_size : int or (KH, KW)
+    stride, padding, dilation
+        As for :func:`convlib.conv2d`.
+
+    Returns
+    -------
+    cols : ndarray, shape (N*Ho*Wo, KH*KW*C_in)
+        Row ``(n*Ho + i)*Wo + j`` holds the patch of output pixel ``(n, i, j)``;
+        columns are ordered ``(kh, kw, ci)`` like ``w.reshape(-1, C_out)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(2 * 4 * 5 * 3, dtype=float).reshape(2, 4, 5, 3)
+    >>> im2col(x, (2, 3)).shape      # N*Ho*Wo = 2*3*3, KH*KW*C_in = 2*3*3
+    (18, 18)
+    """
+    x = as_float_array(x, "x")
+    if x.ndim == 3:
+        x = x[None]
+    if x.ndim != 4:
+        raise ValueError(f"x must be (N, H, W, C_in) or (H, W, C_in), got shape {x.shape}")
+    khw = as_pair(kernel_size, "kernel_size")
+    g = conv_geometry(x.shape[1:3], khw, stride, padding, dilation)
+    x = x.astype(np.result_type(x.dtype, np.float32), copy=False)
+    view = patch_view(zero_pad(x, g.pads), khw, g.stride, g.dilation, g.out)
+    return view.reshape(-1, khw[0] * khw[1] * x.shape[3])
+
+
+def col2im(cols, x_shape, kernel_size, *, stride=1, padding="valid", dilation=1) -> np.ndarray:
+    """The adjoint of :func:`im2col`: add every patch row back where it came from.
+
+    Where patches overlap, their values are **summed** -- this is what the
+    gradient of a convolution with respect to its input needs.
+
+    Parameters
+    ----------
+    cols : array_like, shape (N*Ho*Wo, KH*KW*C_in)
+    x_shape : tuple
+        Shape of the input, ``(N, H, W, C_in)`` or ``(H, W, C_in)``.
+    kernel_size, stride, padding, dilation
+        As given to :func:`im2col`.
+
+    Returns
+    -------
+    ndarray, shape x_shape
+        Satisfies ``sum(im2col(x) * cols) == sum(x * col2im(cols, x.shape, ...))``.
+    """
+    cols = as_float_array(cols, "cols")
+    single = len(x_shape) == 3
+    n, h, w_, c = (1, *x_shape) if single else tuple(x_shape)
+    khw = as_pair(kernel_size, "kernel_size")
+    g = conv_geometry((h, w_), khw, stride, padding, dilation)
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = khw, g.stride, g.dilation, g.out
+    expected = (n * ho * wo, kh * kw * c)
+    if cols.shape != expected:
+        raise ValueError(f"cols must have shape (N*Ho*Wo, KH*KW*C_in) = {expected}, got {cols.shape}")
+    (top, bottom), (left, right) = g.pads
+    dtype = np.result_type(cols.dtype, np.float32)
+    xp = np.zeros((n, h + top + bottom, w_ + left + right, c), dtype)
+    blocks = cols.reshape(n, ho, wo, kh, kw, c)
+    for a in range(kh):
+        for b in range(kw):
+            xp[:, a * dh : a * dh + sh * (ho - 1) + 1 : sh, b * dw : b * dw + sw * (wo - 1) + 1 : sw, :] += blocks[:, :, :, a, b, :]
+    x = xp[:, top : top + h, left : left + w_, :]
+    return x[0] if single else x
+
+
+def conv2d_gemm(x, w, b, g, *, buffer_bytes: int = DEFAULT_BUFFER_BYTES) -> np.ndarray:
+    """Convolution as im2col + matrix multiply, in bounded chunks.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, H, W, C_in)
+    w : ndarray, shape (KH, KW, C_in, C_out)
+    b : ndarray, shape (C_out,) or None
+    g : Geometry
+    buffer_bytes : int
+        Largest patch buffer to allocate.  At least one output row of
+        patches is always used, whatever the bound.
+
+    Returns
+    -------
+    y : ndarray, shape (N, Ho, Wo, C_out)
+        In the dtype of ``x`` and ``w`` (float32 stays float32).
+    """
+    kh, kw, c_in, c_out = w.shape
+    n, (ho, wo) = x.shape[0], g.out
+    k = kh * kw * c_in
+    w_mat = w.reshape(k, c_out)
+    view = patch_view(zero_pad(x, g.pads), (kh, kw), g.stride, g.dilation, g.out)
+    y = np.empty((n, ho, wo, c_out), x.dtype)
+
+    row_bytes = wo * k * x.itemsize  # one output row of patches
+    rows = max(1, buffer_bytes // row_bytes)
+    if rows >= ho:  # whole images fit: take several images per chunk
+        step = min(n, rows // ho)
+        buf = np.empty((step, ho, wo, kh, kw, c_in), x.dtype)
+        for n0 in range(0, n, step):
+            m = min(step, n - n0)
+            chunk = buf[:m]
+            np.copyto(chunk, view[n0 : n0 + m])
+            np.matmul(chunk.reshape(-1, k), w_mat, out=y[n0 : n0 + m].reshape(-1, c_out))
+    else:  # chunks of output rows within each image
+        buf = np.empty((rows, wo, kh, kw, c_in), x.dtype)
+        for i in range(n):
+            for r0 in range(0, ho, rows):
+                m = min(rows, ho - r0)
+                chunk = buf[:m]
+                np.copyto(chunk, view[i, r0 : r0 + m])
+                np.matmul(chunk.reshape(-1, k), w_mat, out=y[i, r0 : r0 + m].reshape(-1, c_out))
+    if b is not None:
+        y += b
+    return y
