@@ -7,6 +7,7 @@ the tests, never here).
 """
 
 from .conv import METHODS, conv2d
+from .frameworks import load_tensorflow
 from .gemm import col2im, im2col
 from .geometry import conv_geometry, output_size, same_padding
 from .reference import correlate2d
@@ -22,4 +23,5 @@ __all__ = [
     "output_size",
     "same_padding",
     "conv_geometry",
+    "load_tensorflow",
 ]
