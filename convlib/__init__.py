@@ -6,6 +6,7 @@ Importing convlib needs numpy only (TensorFlow is used by the notebooks and
 the tests, never here).
 """
 
+from .backward import conv2d_backward, input_grad_by_flipped_kernel
 from .conv import METHODS, conv2d
 from .frameworks import load_tensorflow
 from .gemm import col2im, im2col
@@ -24,4 +25,6 @@ __all__ = [
     "same_padding",
     "conv_geometry",
     "load_tensorflow",
+    "conv2d_backward",
+    "input_grad_by_flipped_kernel",
 ]
