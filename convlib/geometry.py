@@ -28,6 +28,8 @@ __all__ = [
     "normalize_padding",
     "Geometry",
     "conv_geometry",
+    "Coverage",
+    "coverage",
 ]
 
 _PADDING_STRINGS = ("valid", "same")
@@ -277,3 +279,60 @@ def conv_geometry(hw, khw, stride=1, padding="valid", dilation=1) -> Geometry:
         pads.append((before, after))
         out.append((n + before + after - k_eff) // s + 1)
     return Geometry(stride, dilation, tuple(pads), tuple(out))
+
+
+class Coverage(NamedTuple):
+    """Which rows and columns of the padded input any kernel tap touches.
+
+    Attributes
+    ----------
+    geometry : Geometry
+    rows_used : ndarray of bool, shape (H + top + bottom,)
+        ``rows_used[r]`` is True when some output pixel's kernel reads padded row ``r``.
+    cols_used : ndarray of bool, shape (W + left + right,)
+    unused_rows, unused_cols : tuple of int
+        Indices of *input* rows/columns (0-based, unpadded) that no output depends on.
+    """
+
+    geometry: Geometry
+    rows_used: object
+    cols_used: object
+    unused_rows: tuple
+    unused_cols: tuple
+
+
+def coverage(hw, khw, stride=1, padding="valid", dilation=1) -> Coverage:
+    """Find the input rows and columns that a convolution never reads.
+
+    A stride larger than the kernel skips rows between windows; a stride that
+    does not divide ``n + padding - k_eff`` leaves rows at the bottom/right;
+    a dilation larger than the stride can leave holes.  Those pixels have no
+    influence on the output at all.
+
+    Parameters
+    ----------
+    hw : (H, W)
+    khw : (KH, KW)
+    stride, padding, dilation
+        As for :func:`convlib.conv2d`.
+
+    Returns
+    -------
+    Coverage
+
+    Examples
+    --------
+    >>> coverage((6, 6), (2, 2), stride=3).unused_rows
+    (2, 5)
+    """
+    import numpy as np
+
+    g = conv_geometry(hw, khw, stride, padding, dilation)
+    used, unused = [], []
+    for n, k, s, d, (before, after), out in zip(hw, khw, g.stride, g.dilation, g.pads, g.out):
+        mask = np.zeros(n + before + after, bool)
+        starts = np.arange(out) * s
+        mask[(starts[:, None] + np.arange(k) * d).ravel()] = True
+        used.append(mask)
+        unused.append(tuple(int(i) for i in np.flatnonzero(~mask[before : before + n])))
+    return Coverage(g, used[0], used[1], unused[0], unused[1])

@@ -1,0 +1,115 @@
+"""The stride/padding explorer, driven headlessly: set slider values, check what is computed and drawn."""
+
+import numpy as np
+import pytest
+
+import convlib
+from convlib.geometry import coverage
+from convlib.plot_geometry import CELL_CODES, draw_geometry, geometry_grid, kernel_taps
+
+pytest.importorskip("ipywidgets")
+from convlib.widgets import DEFAULTS, GeometryExplorer  # noqa: E402
+
+
+def brute_force_unused_rows(h, k, stride, padding, dilation):
+    """Rows of an input that do not influence the output: perturb each row and look."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(1, h, 1, 1))
+    w = np.ones((k, 1, 1, 1))
+    base = convlib.conv2d(x, w, stride=(stride, 1), padding=(padding, (0, 0)), dilation=(dilation, 1))
+    unused = []
+    for r in range(h):
+        x2 = x.copy()
+        x2[0, r] += 1.0
+        if np.array_equal(convlib.conv2d(x2, w, stride=(stride, 1), padding=(padding, (0, 0)), dilation=(dilation, 1)), base):
+            unused.append(r)
+    return tuple(unused)
+
+
+@pytest.mark.parametrize("h, k, s, p, d", [(7, 3, 2, (0, 0), 1), (8, 3, 2, (0, 0), 1), (6, 2, 3, (0, 0), 1),
+                                            (9, 2, 2, (1, 0), 3), (10, 3, 4, (1, 1), 1), (5, 5, 1, (2, 2), 1)])
+def test_coverage_agrees_with_perturbing_the_input(h, k, s, p, d):
+    assert coverage((h, 3), (k, 1), s, (p, (0, 0)), d).unused_rows == brute_force_unused_rows(h, k, s, p, d)
+
+
+def test_grid_codes_and_taps():
+    grid, cov = geometry_grid((9, 5), (3, 3), stride=2, padding=((1, 0), (0, 0)))
+    assert grid.shape == (10, 5)
+    assert (grid[0] == CELL_CODES["padding"]).all()
+    assert cov.unused_rows == (8,)  # windows start at padded rows 0, 2, 4, 6: the last input row is never read
+    assert (grid[9] == CELL_CODES["unused input"]).all()
+    assert (grid[1:9] == CELL_CODES["input"]).all()
+    rows, cols = kernel_taps((3, 3), (2, 2), (1, 1), (1, 1))
+    assert set(rows) == {2, 3, 4} and set(cols) == {2, 3, 4}
+
+
+def test_draw_geometry_returns_the_data_it_draws():
+    fig = draw_geometry((7, 6), (3, 2), stride=2, padding="same", dilation=1, position=(9, 1))
+    info = fig.convlib
+    assert info["coverage"].geometry.out == (4, 3)
+    assert info["position"] == (3, 1)  # clipped to the output
+    ax_in, ax_out = fig.axes
+    mesh = [c for c in ax_in.collections if c.get_array() is not None][0]
+    np.testing.assert_array_equal(np.asarray(mesh.get_array()).reshape(info["grid"].shape), info["grid"])
+    taps = [c for c in ax_in.collections if len(c.get_offsets()) == 3 * 2][0]
+    np.testing.assert_array_equal(taps.get_offsets()[:, 1], info["taps"][0])
+    assert "4x3" in ax_out.get_title()
+
+
+def test_explorer_defaults_and_stride_change():
+    e = GeometryExplorer()
+    assert e.output_size == (
+        convlib.output_size(DEFAULTS["H"], DEFAULTS["KH"], DEFAULTS["stride"], DEFAULTS["padding"]),
+        convlib.output_size(DEFAULTS["W"], DEFAULTS["KW"], DEFAULTS["stride"], DEFAULTS["padding"]),
+    )
+    first_png = bytes(e.image.value)
+    assert first_png.startswith(b"\x89PNG")
+    e.controls["stride"].value = 1
+    assert e.output_size == (7 - 3 + 2 + 1, 6 - 3 + 2 + 1)
+    assert bytes(e.image.value) != first_png
+    assert e.figure.convlib["coverage"].geometry.stride == (1, 1)
+    assert "<b>7</b>" in e.summary.value
+
+
+def test_explorer_padding_slider_and_modes():
+    e = GeometryExplorer(H=6, W=6, KH=2, KW=2, stride=1, padding=0)
+    assert e.output_size == (5, 5)
+    e.controls["padding"].value = 2
+    assert e.output_size == (9, 9)
+    e.controls["mode"].value = "same"
+    assert e.controls["padding"].disabled and e.padding == "same"
+    assert e.output_size == (6, 6)
+    # TensorFlow's 'same': one extra row at the bottom, none at the top.
+    assert e.figure.convlib["coverage"].geometry.pads == ((0, 1), (0, 1))
+    e.controls["mode"].value = "valid"
+    assert e.output_size == (5, 5)
+
+
+def test_explorer_reports_unused_rows():
+    e = GeometryExplorer(H=8, W=8, KH=3, KW=3, stride=2, padding=0)
+    assert e.figure.convlib["coverage"].unused_rows == (7,)
+    assert "input rows [7] are never read" in e.summary.value
+    assert e.figure.convlib["coverage"].unused_cols == (7,)
+    assert "input columns [7] are never read" in e.summary.value
+    e.controls["padding"].value = 1  # 10 x 10 padded: windows now reach the last row and column
+    assert e.figure.convlib["coverage"].unused_rows == () and "never read" not in e.summary.value
+
+
+def test_explorer_kernel_too_large_does_not_crash():
+    e = GeometryExplorer(H=3, W=3, KH=5, KW=5, padding=0, stride=1)
+    assert e.output_size is None and "No output" in e.summary.value
+    e.controls["padding"].value = 1
+    assert e.output_size == (1, 1)
+
+
+def test_explorer_highlighted_output_pixel():
+    e = GeometryExplorer(H=7, W=7, KH=3, KW=3, stride=2, padding=0)
+    assert e.controls["i"].max == 2
+    e.controls["i"].value, e.controls["j"].value = 2, 1
+    rows, cols = e.figure.convlib["taps"]
+    assert set(rows) == {4, 5, 6} and set(cols) == {2, 3, 4}
+
+
+def test_unknown_control_is_rejected():
+    with pytest.raises(TypeError, match="unknown control"):
+        GeometryExplorer(kernel=3)
