@@ -92,7 +92,7 @@ def test_explorer_reports_unused_rows():
     assert e.figure.convlib["coverage"].unused_cols == (7,)
     assert "input columns [7] are never read" in e.summary.value
     e.controls["padding"].value = 1  # 10 x 10 padded: windows now reach the last row and column
-    assert e.figure.convlib["coverage"].unused_rows == () and "never read" not in e.summary.value
+    assert e.figure.convlib["coverage"].unused_rows == () and "are never read" not in e.summary.value
 
 
 def test_explorer_kernel_too_large_does_not_crash():
