@@ -101,7 +101,7 @@ def draw_geometry(hw, khw, stride=1, padding="valid", dilation=1, *, position=(0
     out_img[i, j] = 1
     art["meshes"] = [
         ax_in.pcolormesh(np.arange(grid.shape[1] + 1) - 0.5, np.arange(grid.shape[0] + 1) - 0.5,
-                         grid, color=None, cmap=_cmap(colours), vmin=0, vmax=3, edgecolors="white", linewidth=0.8),
+                         grid, cmap=_cmap(colours), vmin=0, vmax=3, edgecolors="white", linewidth=0.8),
         ax_out.pcolormesh(np.arange(wo + 1) - 0.5, np.arange(ho + 1) - 0.5, out_img,
                           cmap=_cmap(np.array([_to_rgb("#fdd0a2"), _to_rgb("#ff7f00")])), vmin=0, vmax=1,
                           edgecolors="white", linewidth=0.8),
@@ -121,8 +121,8 @@ def draw_geometry(hw, khw, stride=1, padding="valid", dilation=1, *, position=(0
                 text.set_text("")
         fig.convlib.update(coverage=cov, grid=grid, position=(i, j), taps=(rows, cols))
         return fig
-    ax_in.set_title(f"padded input {grid.shape[0]}x{grid.shape[1]}: H={hw[0]}, W={hw[1]}, "
-                    f"pad top {top} bottom {bottom} left {left} right {right}", fontsize=9)
+    ax_in.set_title(f"input {hw[0]}x{hw[1]} padded to {grid.shape[0]}x{grid.shape[1]}\n"
+                    f"(top {top}, bottom {bottom}, left {left}, right {right})", fontsize=9)
     ax_out.set_title(f"output Ho x Wo = {ho}x{wo}", fontsize=9)
     unused = []
     if cov.unused_rows:
