@@ -18,7 +18,7 @@ METHODS = {
 }
 
 
-def conv2d(x, w, b=None, *, stride=1, padding="valid", dilation=1, method="gemm") -> np.ndarray:
+def conv2d(x, w, b=None, *, stride=1, padding="valid", dilation=1, groups=1, method="gemm") -> np.ndarray:
     """2-D convolution of multi-channel images, as Keras' ``Conv2D`` computes it.
 
     Each of the C_out filters is a 3-D block ``w[:, :, :, co]`` of shape
@@ -32,8 +32,8 @@ def conv2d(x, w, b=None, *, stride=1, padding="valid", dilation=1, method="gemm"
     x : array_like, shape (N, H, W, C_in) or (H, W, C_in)
         Images, channels last (NHWC).  Integer images (e.g. uint8) are
         converted to floating point first, so nothing overflows.
-    w : array_like, shape (KH, KW, C_in, C_out)
-        The kernel bank, in Keras' layout.
+    w : array_like, shape (KH, KW, C_in / groups, C_out)
+        The kernel bank, in Keras' layout (depth C_in when ``groups=1``).
     b : array_like, shape (C_out,), optional
         One bias per filter.
     stride : int or (sh, sw), default 1
@@ -42,10 +42,18 @@ def conv2d(x, w, b=None, *, stride=1, padding="valid", dilation=1, method="gemm"
         goes to the bottom/right.  Case-insensitive.
     dilation : int or (dh, dw), default 1
         Spacing between kernel taps.
+    groups : int, default 1
+        Split the C_in input channels and the C_out filters into ``groups``
+        equal, consecutive groups; filter group ``k`` sees only input group
+        ``k`` (so its depth is C_in / groups), as Keras' ``Conv2D(groups=...)``.
+        ``groups=C_in`` is a depthwise convolution: Keras'
+        ``DepthwiseConv2D`` kernel ``(KH, KW, C_in, M)`` is
+        ``w = kernel.reshape(KH, KW, 1, C_in * M)`` here.
     method : {"gemm", "per_channel", "naive"}, default "gemm"
         ``"naive"``: explicit loops over output pixels; ``"per_channel"``:
         single-channel cross-correlations summed over channels; ``"gemm"``:
-        im2col + one matrix multiply.  All give the same numbers.
+        im2col + one matrix multiply.  All give the same numbers; with
+        groups, each method runs once per group on that group's slices.
 
     Returns
     -------
@@ -57,12 +65,13 @@ def conv2d(x, w, b=None, *, stride=1, padding="valid", dilation=1, method="gemm"
     Raises
     ------
     ValueError
-        A kernel whose depth is not C_in, a 2-D kernel for multi-channel
+        A kernel whose depth is not C_in (C_in / groups), C_in or C_out not
+        divisible by groups, a 2-D kernel for multi-channel
         input, wrong ranks, a bias of the wrong length, stride or dilation
         < 1, negative padding, an unknown padding or method, or a kernel
         larger than the padded input.
     TypeError
-        Non-integer stride, dilation or padding; non-numeric arrays.
+        Non-integer stride, dilation, padding or groups; non-numeric arrays.
 
     Examples
     --------
@@ -77,7 +86,23 @@ def conv2d(x, w, b=None, *, stride=1, padding="valid", dilation=1, method="gemm"
     """
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
-    x, w, b, single = check_conv_args(x, w, b)
+    x, w, b, single = check_conv_args(x, w, b, groups)
     g = conv_geometry(x.shape[1:3], w.shape[:2], stride, padding, dilation)
-    y = METHODS[method](x, w, b, g)
+    if groups == 1:
+        y = METHODS[method](x, w, b, g)
+    else:
+        y = _grouped(METHODS[method], x, w, b, g, groups)
     return y[0] if single else y
+
+
+def _grouped(conv, x, w, b, g, groups) -> np.ndarray:
+    """Run ``conv`` once per group: input channels and filters of group k only.
+
+    Output channels keep Keras' order: group 0's C_out/groups filters first.
+    """
+    c_in, c_out = x.shape[3] // groups, w.shape[3] // groups
+    y = np.empty((x.shape[0], *g.out, w.shape[3]), x.dtype)
+    for k in range(groups):
+        ins, outs = slice(k * c_in, (k + 1) * c_in), slice(k * c_out, (k + 1) * c_out)
+        y[..., outs] = conv(x[..., ins], w[..., outs], None if b is None else b[outs], g)
+    return y

@@ -3,14 +3,18 @@
 A wrong kernel depth is the course's own subject, so those messages explain
 what is true: every filter of a 2-D convolution spans *all* input channels,
 ``w`` has shape ``(KH, KW, C_in, C_out)``, and the per-channel results are
-summed.
+summed.  A grouped convolution (``groups`` > 1) is the exception the course
+names: there each filter spans only its own group's ``C_in / groups``
+channels, and those messages say so.
 """
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
-__all__ = ["as_float_array", "check_conv_args"]
+__all__ = ["as_float_array", "check_conv_args", "check_groups"]
 
 _KERNEL_FACT = (
     "A 2-D convolution kernel is not a flat KH x KW plane: each filter spans all "
@@ -39,14 +43,55 @@ def _result_dtype(*arrays) -> np.dtype:
     return np.result_type(*[a.dtype for a in arrays if a is not None], np.float32)
 
 
-def check_conv_args(x, w, b=None):
+def check_groups(groups) -> int:
+    """Check the ``groups`` argument: a positive integer.
+
+    Raises
+    ------
+    TypeError
+        If ``groups`` is not an integer.
+    ValueError
+        If ``groups`` < 1.
+    """
+    if not isinstance(groups, numbers.Integral) or isinstance(groups, bool):
+        raise TypeError(f"groups must be a positive integer, got {groups!r}")
+    if groups < 1:
+        raise ValueError(f"groups must be >= 1 (1 is a standard convolution), got groups={groups}")
+    return int(groups)
+
+
+def _check_grouped_kernel(w, c_in, groups):
+    """With ``groups`` > 1: C_in and C_out divisible by groups, kernel depth C_in / groups."""
+    kh, kw, depth, c_out = w.shape
+    for name, c in (("C_in", c_in), ("C_out", c_out)):
+        if c % groups:
+            raise ValueError(
+                f"groups={groups} must divide {name}={c}: a grouped convolution splits the "
+                f"{'input channels' if name == 'C_in' else 'filters'} into {groups} equal groups"
+                f"{' (w.shape[3] is C_out)' if name == 'C_out' else ''}, and {c} / {groups} is not a whole number."
+            )
+    if depth != c_in // groups:
+        hint = ""
+        if depth == c_in:
+            hint = f" A depth of C_in={c_in} is the standard (groups=1) kernel: with groups, each filter is thinner."
+        raise ValueError(
+            f"kernel depth does not match groups: with groups={groups}, the C_in={c_in} input channels are split "
+            f"into {groups} groups of C_in/groups={c_in // groups}, and each filter sees only its own group's "
+            f"channels (summed over those {c_in // groups}). So w must have shape (KH, KW, C_in/groups, C_out) = "
+            f"({kh}, {kw}, {c_in // groups}, {c_out}), but its depth (axis 2) is {depth} (w.shape={w.shape}).{hint}"
+        )
+
+
+def check_conv_args(x, w, b=None, groups=1):
     """Validate ``x``, ``w`` and ``b`` of a 2-D convolution.
 
     Parameters
     ----------
     x : array_like, shape (N, H, W, C_in) or (H, W, C_in)
-    w : array_like, shape (KH, KW, C_in, C_out)
+    w : array_like, shape (KH, KW, C_in / groups, C_out)
     b : array_like, shape (C_out,), optional
+    groups : int, default 1
+        Number of channel groups; ``w``'s depth is ``C_in / groups``.
 
     Returns
     -------
@@ -60,11 +105,13 @@ def check_conv_args(x, w, b=None):
     Raises
     ------
     ValueError
-        Wrong ranks, a kernel depth that differs from C_in, a bias of the
-        wrong length, empty axes.
+        Wrong ranks, a kernel depth that differs from C_in (C_in / groups),
+        C_in or C_out not divisible by groups, a bias of the wrong length,
+        empty axes.
     TypeError
         Non-numeric arrays.
     """
+    groups = check_groups(groups)
     x = as_float_array(x, "x")
     w = as_float_array(w, "w")
     b = None if b is None else as_float_array(b, "b")
@@ -106,7 +153,9 @@ def check_conv_args(x, w, b=None):
         raise ValueError(f"w must be 4-D (KH, KW, C_in, C_out), got w.ndim={w.ndim} with shape {w.shape}")
 
     kh, kw, depth, c_out = w.shape
-    if depth != c_in:
+    if groups > 1:
+        _check_grouped_kernel(w, c_in, groups)
+    elif depth != c_in:
         hint = ""
         if depth == 1:
             hint = (
