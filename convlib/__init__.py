@@ -12,6 +12,7 @@ from .frameworks import load_tensorflow
 from .gemm import col2im, im2col
 from .geometry import conv_geometry, output_size, same_padding
 from .reference import correlate2d
+from .transpose import conv2d_transpose, transpose_output_sizes
 
 __version__ = "0.1.0"
 
@@ -27,4 +28,6 @@ __all__ = [
     "load_tensorflow",
     "conv2d_backward",
     "input_grad_by_flipped_kernel",
+    "conv2d_transpose",
+    "transpose_output_sizes",
 ]
