@@ -8,6 +8,7 @@ the tests, never here).
 
 from .backward import conv2d_backward, input_grad_by_flipped_kernel
 from .conv import METHODS, conv2d
+from .counting import Counts, conv2d_counts, depthwise_counts, layer_counts, separable_counts
 from .frameworks import load_tensorflow
 from .gemm import col2im, im2col
 from .geometry import conv_geometry, output_size, same_padding
@@ -30,4 +31,9 @@ __all__ = [
     "input_grad_by_flipped_kernel",
     "conv2d_transpose",
     "transpose_output_sizes",
+    "Counts",
+    "conv2d_counts",
+    "depthwise_counts",
+    "separable_counts",
+    "layer_counts",
 ]
