@@ -135,6 +135,15 @@ def col2im(cols, x_shape, kernel_size, *, stride=1, padding="valid", dilation=1)
 def conv2d_gemm(x, w, b, g, *, buffer_bytes: int = DEFAULT_BUFFER_BYTES) -> np.ndarray:
     """Convolution as im2col + matrix multiply, in bounded chunks.
 
+    The output is cut into chunks -- several whole images, or a band of
+    output rows of one image -- whose patch rows fit in ``buffer_bytes``.
+    For each chunk, the input rows it reads are (zero-padded where needed)
+    gathered, its patches are copied from a strided view into one reused
+    buffer of shape ``(rows, KH*KW*C_in)``, and ``matmul(..., out=...)``
+    writes the product straight into the chunk's slice of ``y``.  A 1x1
+    kernel with stride 1 and no padding needs no patches at all: ``x``
+    itself, seen as ``(N*H*W, C_in)``, is the patch matrix.
+
     Parameters
     ----------
     x : ndarray, shape (N, H, W, C_in)
@@ -143,7 +152,10 @@ def conv2d_gemm(x, w, b, g, *, buffer_bytes: int = DEFAULT_BUFFER_BYTES) -> np.n
     g : Geometry
     buffer_bytes : int
         Largest patch buffer to allocate.  At least one output row of
-        patches is always used, whatever the bound.
+        patches is always used, whatever the bound.  Besides the buffer and
+        ``y``, only a zero-padded copy of the input rows of one chunk is
+        allocated (about ``buffer_bytes * sh * sw / (KH * KW)``, plus the
+        kernel's overlap; none when no padding is needed).
 
     Returns
     -------
@@ -151,30 +163,74 @@ def conv2d_gemm(x, w, b, g, *, buffer_bytes: int = DEFAULT_BUFFER_BYTES) -> np.n
         In the dtype of ``x`` and ``w`` (float32 stays float32).
     """
     kh, kw, c_in, c_out = w.shape
-    n, (ho, wo) = x.shape[0], g.out
+    n, h, w_in = x.shape[:3]
+    (ho, wo), (sh, sw), (dh, dw) = g.out, g.stride, g.dilation
+    (top, bottom), (left, right) = g.pads
+    dtype = np.result_type(x.dtype, w.dtype)
+    x = x.astype(dtype, copy=False)
     k = kh * kw * c_in
-    w_mat = w.reshape(k, c_out)
-    view = patch_view(zero_pad(x, g.pads), (kh, kw), g.stride, g.dilation, g.out)
-    y = np.empty((n, ho, wo, c_out), x.dtype)
+    w_mat = np.ascontiguousarray(w, dtype=dtype).reshape(k, c_out)
+    y = np.empty((n, ho, wo, c_out), dtype)
+    y_mat = y.reshape(-1, c_out)
 
-    row_bytes = wo * k * x.itemsize  # one output row of patches
+    if (kh, kw) == (1, 1) and (sh, sw) == (1, 1) and not any(g.pads[0] + g.pads[1]):
+        cols = _pixels_as_rows(x)  # the patch matrix is x itself: no copy
+        if cols is not None:
+            np.matmul(cols, w_mat, out=y_mat)
+            if b is not None:
+                y_mat += b
+            return y
+
+    # How many output rows of patches fit: whole images per chunk, or a band of rows.
+    row_bytes = wo * k * dtype.itemsize
     rows = max(1, buffer_bytes // row_bytes)
-    if rows >= ho:  # whole images fit: take several images per chunk
-        step = min(n, rows // ho)
-        buf = np.empty((step, ho, wo, kh, kw, c_in), x.dtype)
-        for n0 in range(0, n, step):
-            m = min(step, n - n0)
-            chunk = buf[:m]
-            np.copyto(chunk, view[n0 : n0 + m])
-            np.matmul(chunk.reshape(-1, k), w_mat, out=y[n0 : n0 + m].reshape(-1, c_out))
-    else:  # chunks of output rows within each image
-        buf = np.empty((rows, wo, kh, kw, c_in), x.dtype)
-        for i in range(n):
-            for r0 in range(0, ho, rows):
-                m = min(rows, ho - r0)
-                chunk = buf[:m]
-                np.copyto(chunk, view[i, r0 : r0 + m])
-                np.matmul(chunk.reshape(-1, k), w_mat, out=y[i, r0 : r0 + m].reshape(-1, c_out))
-    if b is not None:
-        y += b
+    if rows >= ho:
+        images, rows = min(n, rows // ho), ho
+        images = -(-n // -(-n // images))  # equal chunks: ceil(n / number of chunks)
+    else:
+        images = 1
+        rows = -(-ho // -(-ho // rows))
+    buf = np.empty((images, rows, wo, kh, kw, c_in), dtype)
+
+    # Padded input rows and columns that one chunk reads.
+    band_h = (rows - 1) * sh + (kh - 1) * dh + 1
+    band_w = (wo - 1) * sw + (kw - 1) * dw + 1
+    cols_in = (left, min(band_w, left + w_in))  # columns of the band that hold x
+    band = None
+    if top or bottom or left or right:
+        band = np.zeros((images, band_h, band_w, c_in), dtype)
+
+    for n0 in range(0, n, images):
+        m = min(images, n - n0)
+        for r0 in range(0, ho, rows):
+            r = min(rows, ho - r0)
+            p0 = r0 * sh  # first padded input row read
+            height = (r - 1) * sh + (kh - 1) * dh + 1
+            if band is None:
+                src = x[n0 : n0 + m, p0 : p0 + height, :band_w]
+            else:
+                src = band[:m, :height]
+                a0 = min(max(top - p0, 0), height)  # band rows [a0, a1) hold x
+                a1 = max(min(top + h - p0, height), a0)
+                src[:, :a0] = 0
+                src[:, a1:] = 0
+                if a1 > a0 and cols_in[1] > cols_in[0]:
+                    src[:, a0:a1, cols_in[0] : cols_in[1]] = x[
+                        n0 : n0 + m, p0 + a0 - top : p0 + a1 - top, : cols_in[1] - left
+                    ]
+            chunk = buf[:m, :r]
+            np.copyto(chunk, patch_view(src, (kh, kw), (sh, sw), (dh, dw), (r, wo)))
+            out = y[n0 : n0 + m, r0 : r0 + r].reshape(-1, c_out)
+            np.matmul(chunk.reshape(-1, k), w_mat, out=out)
+            if b is not None:
+                out += b
     return y
+
+
+def _pixels_as_rows(x: np.ndarray):
+    """``x`` of shape (N, H, W, C) as an (N*H*W, C) view, or None if that needs a copy."""
+    n, h, w_, c = x.shape
+    s_n, s_h, s_w, s_c = x.strides
+    if (n == 1 or s_n == h * s_h) and (h == 1 or s_h == w_ * s_w):
+        return np.lib.stride_tricks.as_strided(x, (n * h * w_, c), (s_w, s_c), writeable=False)
+    return None
