@@ -1,0 +1,244 @@
+"""Pictures for notebooks 07-10: gradients per channel, groups, transposed overlap, training.
+
+Every function is pure: it takes arrays and returns a matplotlib ``Figure``
+(nothing is shown or saved), so tests can read back what was drawn.
+matplotlib is imported here only; ``import convlib`` stays numpy-only.
+
+* :func:`plot_channel_rows` -- rows of per-channel panels (a kernel slice,
+  its gradient, an input channel and its gradient ...), one column per channel.
+* :func:`group_mask` / :func:`plot_group_connectivity` -- which input channels
+  each filter sees, for several ``groups``: the continuum from standard to
+  depthwise.
+* :func:`plot_counts` -- parameters and multiply-adds of layer kinds, as bars.
+* :func:`overlap_counts` / :func:`plot_transpose_overlap` -- how many kernel
+  stamps of a transposed convolution cover each output pixel (checkerboard).
+* :func:`plot_history` -- a Keras training history, one panel per metric.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .transpose import conv2d_transpose
+
+__all__ = [
+    "plot_channel_rows",
+    "group_mask",
+    "plot_group_connectivity",
+    "plot_counts",
+    "overlap_counts",
+    "plot_transpose_overlap",
+    "plot_history",
+]
+
+
+def _figure(**kwargs):
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
+
+
+def _bare(ax):
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def plot_channel_rows(rows, *, channel_names=None, annotate=None, title=None):
+    """Rows of per-channel panels: column ``c`` shows every row's channel ``c``.
+
+    Parameters
+    ----------
+    rows : sequence of (label, array of shape (h, w, C))
+        For example ``[("w[..., 0]", w[..., 0]), ("dw[..., 0]", dw[..., 0])]``
+        for a filter and its gradient, or ``("x", x[0])`` for an image.
+        Every array must have the same channel count C.
+    channel_names : sequence of C str, optional
+        Column titles (default ``"channel 0"``, ...).
+    annotate : bool, optional
+        Write each value in its cell (default: when every panel has <= 25 cells).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Axes in row-major order, ``len(rows) * C`` of them; panel ``(r, c)``
+        shows ``rows[r][1][:, :, c]`` with the colour limits ``+-max|rows[r][1]|``
+        (one symmetric scale per row, so the channels of a row compare).
+    """
+    rows = [(str(label), np.asarray(a, float)) for label, a in rows]
+    if not rows:
+        raise ValueError("rows must hold at least one (label, array) pair")
+    for label, a in rows:
+        if a.ndim != 3:
+            raise ValueError(f"row {label!r}: each array must be (h, w, C), got shape {a.shape}")
+    c = rows[0][1].shape[2]
+    if any(a.shape[2] != c for _, a in rows):
+        raise ValueError(f"every row needs the same channel count C, got {[a.shape for _, a in rows]}")
+    names = list(channel_names) if channel_names is not None else [f"channel {i}" for i in range(c)]
+    if len(names) != c:
+        raise ValueError(f"need {c} channel names, got {len(names)}")
+    if annotate is None:
+        annotate = all(a.shape[0] * a.shape[1] <= 25 for _, a in rows)
+    fig = _figure(figsize=(1.9 * c + 1.4, 1.9 * len(rows) + 0.5), layout="constrained")
+    axes = fig.subplots(len(rows), c, squeeze=False)
+    for r, (label, a) in enumerate(rows):
+        vmax = float(np.abs(a).max()) or 1.0
+        for ci in range(c):
+            ax, panel = axes[r, ci], a[:, :, ci]
+            ax.imshow(panel, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+            if annotate:
+                for i in range(panel.shape[0]):
+                    for j in range(panel.shape[1]):
+                        dark = abs(panel[i, j]) > 0.6 * vmax
+                        ax.text(j, i, f"{panel[i, j]:.2g}", ha="center", va="center", fontsize=8,
+                                color="white" if dark else "black")
+            _bare(ax)
+            if r == 0:
+                ax.set_title(names[ci], fontsize=9)
+            if ci == 0:
+                ax.set_ylabel(label, fontsize=9)
+    fig.suptitle((title + "\n" if title else "") + "(red > 0, blue < 0; one colour scale per row)", fontsize=10)
+    return fig
+
+
+def group_mask(c_in, c_out, groups) -> np.ndarray:
+    """Which input channels each filter of a grouped convolution sees.
+
+    Parameters
+    ----------
+    c_in, c_out, groups : int
+        Both channel counts divisible by ``groups``.
+
+    Returns
+    -------
+    mask : ndarray of bool, shape (C_out, C_in)
+        ``mask[co, ci]``: filter ``co`` has weights for input channel ``ci``,
+        i.e. both are in the same group (``co // (C_out/groups) == ci // (C_in/groups)``).
+    """
+    if c_in % groups or c_out % groups:
+        raise ValueError(f"groups={groups} must divide C_in={c_in} and C_out={c_out}")
+    return (np.arange(c_out)[:, None] // (c_out // groups)) == (np.arange(c_in)[None, :] // (c_in // groups))
+
+
+def plot_group_connectivity(c_in, c_out, groups_list):
+    """One panel per ``groups`` value: the (C_out, C_in) mask of :func:`group_mask`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Panel ``i`` shows ``group_mask(c_in, c_out, groups_list[i])`` as an
+        image (dark = a weight exists); its title gives groups and the number
+        of weights per kernel position, ``C_in/groups * C_out``.
+    """
+    groups_list = list(groups_list)
+    fig = _figure(figsize=(2.6 * len(groups_list) + 0.4, 3.0), layout="constrained")
+    axes = fig.subplots(1, len(groups_list), squeeze=False)[0]
+    for ax, g in zip(axes, groups_list):
+        mask = group_mask(c_in, c_out, g)
+        ax.imshow(mask.astype(float), cmap="Greys", vmin=0, vmax=1)
+        ax.set_xticks(range(c_in))
+        ax.set_yticks(range(c_out))
+        ax.tick_params(labelsize=7)
+        ax.set_xlabel("input channel ci", fontsize=8)
+        if ax is axes[0]:
+            ax.set_ylabel("filter co", fontsize=8)
+        ax.set_title(f"groups={g}\n{int(mask.sum())} weights per tap", fontsize=9)
+    fig.suptitle(f"which input channels each filter sees (C_in={c_in}, C_out={c_out})", fontsize=10)
+    return fig
+
+
+def plot_counts(counts):
+    """Bars of parameters and multiply-adds per layer kind (log scale).
+
+    Parameters
+    ----------
+    counts : mapping of str to Counts
+        E.g. ``{"standard": layer_counts("standard", ...), ...}``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two axes, "parameters" and "multiply-adds"; bar heights are the
+        ``params`` and ``macs`` of each entry, in the mapping's order.
+    """
+    names = list(counts)
+    fig = _figure(figsize=(8.0, 3.0), layout="constrained")
+    for ax, field, label in zip(fig.subplots(1, 2), ("params", "macs"), ("parameters", "multiply-adds")):
+        values = [getattr(counts[n], field) for n in names]
+        ax.bar(names, values, color="tab:blue")
+        ax.set_yscale("log")
+        ax.set_title(label, fontsize=10)
+        ax.tick_params(axis="x", labelsize=8, rotation=20)
+        for i, v in enumerate(values):
+            ax.text(i, v, f"{v:,}", ha="center", va="bottom", fontsize=7)
+    return fig
+
+
+def overlap_counts(in_hw, kernel_size, stride) -> np.ndarray:
+    """How many kernel stamps of a transposed convolution land on each output pixel.
+
+    The transposed convolution of an all-ones input with an all-ones kernel
+    (one channel, ``padding="valid"``, default output size).
+
+    Returns
+    -------
+    ndarray, shape (H, W)
+    """
+    kh, kw = (kernel_size, kernel_size) if np.isscalar(kernel_size) else kernel_size
+    return conv2d_transpose(np.ones((*in_hw, 1)), np.ones((kh, kw, 1, 1)), stride=stride)[..., 0]
+
+
+def plot_transpose_overlap(in_hw, kernel_sizes, stride):
+    """One panel per kernel size: :func:`overlap_counts` as an image, numbers written in.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Panel ``i`` shows ``overlap_counts(in_hw, kernel_sizes[i], stride)``;
+        uneven counts are the checkerboard of strided transposed convolutions.
+    """
+    kernel_sizes = list(kernel_sizes)
+    maps = [overlap_counts(in_hw, k, stride) for k in kernel_sizes]
+    vmax = max(float(m.max()) for m in maps)
+    fig = _figure(figsize=(3.2 * len(maps) + 0.4, 3.4), layout="constrained")
+    axes = fig.subplots(1, len(maps), squeeze=False)[0]
+    for ax, k, m in zip(axes, kernel_sizes, maps):
+        ax.imshow(m, cmap="viridis", vmin=0, vmax=vmax)
+        if m.size <= 144:
+            for i in range(m.shape[0]):
+                for j in range(m.shape[1]):
+                    ax.text(j, i, f"{m[i, j]:.0f}", ha="center", va="center", fontsize=7, color="white")
+        _bare(ax)
+        ax.set_title(f"kernel {k}, stride {stride}\ncounts {m.min():.0f}..{m.max():.0f}", fontsize=9)
+    fig.suptitle("stamps covering each output pixel of a transposed convolution", fontsize=10)
+    return fig
+
+
+def plot_history(history, metrics=None):
+    """A training history: one panel per metric, value against epoch.
+
+    Parameters
+    ----------
+    history : mapping of str to sequence of float
+        Keras' ``model.fit(...).history``.
+    metrics : sequence of str, optional
+        Which keys to draw (default: all, in order).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes per metric; its single line has x = 1..epochs and y = the values.
+    """
+    metrics = list(metrics) if metrics is not None else list(history)
+    missing = [m for m in metrics if m not in history]
+    if missing:
+        raise ValueError(f"history has no {missing}; it has {sorted(history)}")
+    fig = _figure(figsize=(3.4 * len(metrics) + 0.4, 2.8), layout="constrained")
+    axes = fig.subplots(1, len(metrics), squeeze=False)[0]
+    for ax, m in zip(axes, metrics):
+        values = np.asarray(history[m], float)
+        ax.plot(np.arange(1, len(values) + 1), values, marker="o", ms=3)
+        ax.set_xlabel("epoch", fontsize=9)
+        ax.set_title(m, fontsize=10)
+        ax.grid(alpha=0.3)
+    return fig

@@ -1,0 +1,99 @@
+"""convlib.plot_training draws what it claims: checked on the data in the figure, not on pixels."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+
+import convlib  # noqa: E402
+from convlib import plot_training as pt  # noqa: E402
+
+
+def test_channel_rows_draw_each_rows_channels_on_one_symmetric_scale(rng):
+    w = rng.normal(size=(3, 2, 3))
+    dw = rng.normal(size=(3, 2, 3)) * 10
+    fig = pt.plot_channel_rows([("w", w), ("dw", dw)], channel_names="RGB", title="t")
+    assert len(fig.axes) == 6
+    for r, a in enumerate((w, dw)):
+        vmax = np.abs(a).max()
+        for c in range(3):
+            ax = fig.axes[r * 3 + c]
+            np.testing.assert_array_equal(ax.images[0].get_array(), a[:, :, c])
+            np.testing.assert_allclose(ax.images[0].get_clim(), (-vmax, vmax))
+            assert len(ax.texts) == 6  # every value written in its cell
+    assert [ax.get_title() for ax in fig.axes[:3]] == ["R", "G", "B"]
+    assert [fig.axes[i].get_ylabel() for i in (0, 3)] == ["w", "dw"]
+
+
+def test_channel_rows_checks_its_input():
+    with pytest.raises(ValueError, match="same channel count"):
+        pt.plot_channel_rows([("a", np.zeros((2, 2, 3))), ("b", np.zeros((2, 2, 2)))])
+    with pytest.raises(ValueError, match=r"\(h, w, C\)"):
+        pt.plot_channel_rows([("a", np.zeros((2, 2)))])
+    with pytest.raises(ValueError, match="channel names"):
+        pt.plot_channel_rows([("a", np.zeros((2, 2, 3)))], channel_names="RG")
+    with pytest.raises(ValueError, match="at least one"):
+        pt.plot_channel_rows([])
+    big = pt.plot_channel_rows([("x", np.ones((8, 8, 1)))])
+    assert not big.axes[0].texts  # large panels are not annotated
+
+
+@pytest.mark.parametrize("c_in, c_out, groups", [(4, 6, 1), (4, 6, 2), (6, 6, 3), (4, 8, 4)])
+def test_group_mask_is_what_conv2d_connects(rng, c_in, c_out, groups):
+    """mask[co, ci] is True exactly when changing input channel ci changes output channel co."""
+    mask = pt.group_mask(c_in, c_out, groups)
+    x = rng.normal(size=(4, 4, c_in))
+    w = rng.normal(size=(2, 2, c_in // groups, c_out))
+    y = convlib.conv2d(x, w, groups=groups)
+    for ci in range(c_in):
+        x2 = x.copy()
+        x2[..., ci] += 1.0
+        changed = ~np.isclose(convlib.conv2d(x2, w, groups=groups), y).all(axis=(0, 1))
+        np.testing.assert_array_equal(mask[:, ci], changed)
+    assert mask.sum() == c_in // groups * c_out
+
+
+def test_group_connectivity_panels():
+    fig = pt.plot_group_connectivity(4, 8, [1, 2, 4])
+    assert len(fig.axes) == 3
+    for ax, g in zip(fig.axes, [1, 2, 4]):
+        np.testing.assert_array_equal(ax.images[0].get_array(), pt.group_mask(4, 8, g).astype(float))
+        assert f"groups={g}" in ax.get_title() and f"{32 // g} weights" in ax.get_title()
+    with pytest.raises(ValueError, match="must divide"):
+        pt.group_mask(4, 6, 4)
+
+
+def test_counts_bars_are_the_counts():
+    counts = {k: convlib.layer_counts(k, 8, 8, 3, 10, groups=2) for k in ("standard", "grouped", "depthwise")}
+    fig = pt.plot_counts(counts)
+    params_ax, macs_ax = fig.axes
+    assert [p.get_height() for p in params_ax.patches] == [c.params for c in counts.values()]
+    assert [p.get_height() for p in macs_ax.patches] == [c.macs for c in counts.values()]
+    assert [t.get_text() for t in params_ax.get_xticklabels()] == list(counts)
+
+
+def test_overlap_counts_independently():
+    """Counts computed directly: output pixel p along an axis is covered by inputs i with 0 <= p - i*s < k."""
+    counts = pt.overlap_counts((3, 4), (3, 2), 2)
+    def axis(n, k, s):
+        size = (n - 1) * s + max(k, s)
+        return np.array([sum(0 <= p - i * s < k for i in range(n)) for p in range(size)])
+    np.testing.assert_array_equal(counts, np.outer(axis(3, 3, 2), axis(4, 2, 2)))
+    fig = pt.plot_transpose_overlap((4, 4), [3, 4], 2)
+    assert len(fig.axes) == 2
+    for ax, k in zip(fig.axes, [3, 4]):
+        np.testing.assert_array_equal(ax.images[0].get_array(), pt.overlap_counts((4, 4), k, 2))
+    assert "counts 1..4" in fig.axes[0].get_title() and "counts 1..4" in fig.axes[1].get_title()
+
+
+def test_history_lines_are_the_values():
+    history = {"loss": [0.9, 0.5, 0.2], "accuracy": [0.5, 0.8, 1.0]}
+    fig = pt.plot_history(history)
+    for ax, key in zip(fig.axes, history):
+        x, y = ax.lines[0].get_data()
+        np.testing.assert_array_equal(x, [1, 2, 3])
+        np.testing.assert_array_equal(y, history[key])
+        assert ax.get_title() == key
+    assert len(pt.plot_history(history, ["accuracy"]).axes) == 1
+    with pytest.raises(ValueError, match="no \\['val_loss'\\]"):
+        pt.plot_history(history, ["val_loss"])
