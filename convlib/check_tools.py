@@ -1,0 +1,273 @@
+"""The machinery behind :mod:`convlib.checks`: call, compare, explain.
+
+A check calls a learner's function on a list of :class:`Case` objects and
+compares each answer with convlib's reference.  On the first wrong answer it
+raises ``AssertionError`` whose first line names the likely misconception and
+whose next lines show the case, the expected and the actual values.
+
+A misconception is never guessed: each candidate is the result that the
+misconception *would* produce, computed, and the hint is given only when the
+learner's answer equals it.
+
+Robustness (the grader relies on it):
+
+* The numpy functions used to compare are bound when this module is imported,
+  so a learner's function that rebinds ``np.allclose`` (or anything else in
+  numpy) while it runs cannot change a verdict.
+* Every expected value is computed before the learner's function first runs.
+* The learner's function gets copies of the inputs; warnings it raises are
+  swallowed (the check judges values, and nbgrader scores any text on standard
+  error as a failure); a check that passes prints one line to standard output
+  and returns ``None`` (nbgrader would read a returned number as partial credit).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import operator
+import warnings
+
+import numpy as np
+
+__all__ = ["Case", "Candidate", "run_cases", "as_result_array", "as_int", "as_int_tuple", "fmt"]
+
+# Bound once, at import: see the module docstring.
+_array = np.array
+_ndarray = np.ndarray
+_absolute = np.absolute
+_array2string = np.array2string
+_array_equal_shapes = operator.eq
+_float64 = np.float64
+_unravel_index = np.unravel_index
+_isnan = np.isnan
+_copy = copy.deepcopy
+_catch_warnings = warnings.catch_warnings
+_simplefilter = warnings.simplefilter
+_index = operator.index
+_print = print
+_isfinite = math.isfinite
+_errstate = np.errstate
+
+RTOL = 1e-6
+ATOL = 1e-9
+
+
+class Case:
+    """One call of the learner's function.
+
+    Parameters
+    ----------
+    args : tuple
+        Positional arguments for the learner's function.
+    label : str
+        How the message names this case, e.g. ``"x.shape=(5, 7), k.shape=(2, 3)"``.
+    expected : object
+        The reference answer (an array, an int or a tuple of ints).
+    info : dict, optional
+        Anything the candidate builders need (the arrays, the geometry...).
+    """
+
+    def __init__(self, args, label, expected, **info):
+        self.args = tuple(args)
+        self.label = label
+        self.expected = expected
+        self.info = info
+
+
+class Candidate:
+    """A misconception: the answer it produces, and what to tell the learner.
+
+    Parameters
+    ----------
+    hint : str
+        The explanation, shown when the learner's answer equals ``value``.
+    build : callable
+        ``build(case)`` returns the misconception's answer for that case, or
+        ``None`` where it does not apply.
+    """
+
+    def __init__(self, hint, build):
+        self.hint = hint
+        self.build = build
+
+
+def fmt(value) -> str:
+    """A short, readable rendering of an answer for a message."""
+    if isinstance(value, _ndarray):
+        text = _array2string(value, precision=4, suppress_small=True, max_line_width=100, threshold=48, edgeitems=2)
+        return text.replace("\n", "\n    ")
+    return repr(value)
+
+
+def _same(expected, actual) -> bool:
+    """``actual`` equals ``expected``: same shape and close values (rtol 1e-6), or equal."""
+    if isinstance(expected, _ndarray):
+        if not isinstance(actual, _ndarray) or not _array_equal_shapes(expected.shape, actual.shape):
+            return False
+        if bool(_isnan(actual).any()):
+            return False
+        with _errstate(all="ignore"):
+            return bool((_absolute(actual - expected) <= ATOL + RTOL * _absolute(expected)).all())
+    if type(actual) is not type(expected):
+        return False
+    if isinstance(expected, float):
+        return abs(actual - expected) <= ATOL + RTOL * abs(expected)
+    return bool(expected == actual)
+
+
+def as_result_array(value, name):
+    """The learner's answer as a float64 array (a plain copy), or an explaining ``AssertionError``."""
+    if value is None:
+        raise AssertionError(f"{name} returned None: did you forget to `return` the result?")
+    try:
+        arr = _array(value, dtype=_float64)
+    except (TypeError, ValueError) as exc:
+        raise AssertionError(
+            f"{name} returned {type(value).__name__}, which is not an array of numbers ({exc})"
+        ) from None
+    return arr
+
+
+def as_int(value, name):
+    """The learner's answer as a Python int (``3.0`` counts as ``3``), or an explaining ``AssertionError``."""
+    if value is None:
+        raise AssertionError(f"{name} returned None: did you forget to `return` the result?")
+    if isinstance(value, bool):
+        raise AssertionError(f"{name} returned a bool ({value}); it should return a whole number")
+    try:
+        return int(_index(value))
+    except TypeError:
+        pass
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{name} returned {value!r}, which is not a number") from None
+    if not _isfinite(number) or number != int(number):
+        raise AssertionError(
+            f"{name} returned {value!r}, which is not a whole number: a count of rows or parameters is an "
+            f"integer (use floor division // rather than /)"
+        )
+    return int(number)
+
+
+def as_int_tuple(value, name):
+    """The learner's answer as a tuple of ints, or an explaining ``AssertionError``."""
+    if value is None:
+        raise AssertionError(f"{name} returned None: did you forget to `return` the result?")
+    try:
+        items = list(value)
+    except TypeError:
+        raise AssertionError(f"{name} returned {value!r}; it should return a tuple of integers") from None
+    return tuple(as_int(v, name) for v in items)
+
+
+def _call(fn, case, name):
+    """Call ``fn`` on copies of the case's arguments; fail if it changed them in place."""
+    args = _copy(case.args)
+    try:
+        with _catch_warnings():
+            _simplefilter("ignore")
+            result = fn(*args)
+    except NotImplementedError:
+        raise  # the unfinished exercise: let it show as it is
+    except Exception as exc:
+        raise AssertionError(f"{name} raised {type(exc).__name__} for {case.label}: {exc}") from exc
+    for position, (before, after) in enumerate(zip(case.args, args)):
+        if isinstance(before, _ndarray) and not (
+            isinstance(after, _ndarray) and after.shape == before.shape and bool((after == before).all())
+        ):
+            raise AssertionError(
+                f"{name} changed its input argument number {position + 1} in place (case {case.label}). "
+                f"Work on a copy (e.g. np.pad returns a new array) so the caller's data stays intact."
+            )
+    return result
+
+
+def _where(arr, index):
+    """``arr`` or, for an array of more than two axes, the 2-D slice along its last two axes at ``index``."""
+    if arr.ndim <= 2 or arr.size <= 24:
+        return "", arr
+    lead = tuple(min(i, n - 1) for i, n in zip(index[:-2], arr.shape[:-2]))
+    return "[" + ", ".join(map(str, lead)) + ", :, :]", arr[lead]
+
+
+def _describe(expected, actual) -> list[str]:
+    lines = []
+    if not isinstance(expected, _ndarray):
+        return [f"  expected: {expected!r}", f"  yours:    {actual!r}"]
+    index = (0,) * expected.ndim
+    if isinstance(actual, _ndarray) and actual.shape != expected.shape:
+        lines.append(f"  expected shape {expected.shape}, got shape {actual.shape}")
+    elif isinstance(actual, _ndarray) and actual.size:
+        with _errstate(all="ignore"):
+            diff = _absolute(actual - expected)
+        index = tuple(int(i) for i in _unravel_index(int(diff.argmax()), diff.shape))
+        lines.append(f"  largest difference {float(diff.max()):.4g} at index {index}")
+    part, shown = _where(expected, index)
+    lines.append(f"  expected{part}: {fmt(shown)}")
+    if isinstance(actual, _ndarray):
+        part, shown = _where(actual, index + (0,) * max(0, actual.ndim - len(index)))
+        lines.append(f"  yours{part}:    {fmt(shown)}")
+    return lines
+
+
+def run_cases(fn, cases, *, name, convert, candidates=(), shape_hints=None, reference="convlib's reference"):
+    """Call ``fn`` on every case; raise an explaining ``AssertionError`` at the first wrong answer.
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's function.
+    cases : list of Case
+        Their ``expected`` values are all computed before ``fn`` first runs.
+    name : str
+        How messages name ``fn``, e.g. ``"correlate2d_valid(x, k)"``.
+    convert : callable
+        ``convert(result, name)`` turns the raw answer into a comparable value
+        (:func:`as_result_array`, :func:`as_int`, :func:`as_int_tuple`).
+    candidates : sequence of Candidate
+        Misconceptions, most likely first.
+    shape_hints : callable, optional
+        ``shape_hints(case, actual)`` returns a sentence about a wrong shape
+        (a fact about the answer's shape, e.g. "your output has C_in channels"),
+        used when no candidate matches.
+    reference : str
+        What the expected values come from, for the message.
+
+    Returns
+    -------
+    None
+        Prints one line to standard output when every case passes.
+    """
+    if not callable(fn):
+        raise AssertionError(f"expected a function for {name}, got {type(fn).__name__} {fn!r}")
+    for case in cases:
+        actual = convert(_call(fn, case, name), name)
+        if _same(case.expected, actual):
+            continue
+        hint = None
+        for cand in candidates:
+            try:
+                with _catch_warnings(), _errstate(all="ignore"):
+                    _simplefilter("ignore")
+                    value = cand.build(case)
+            except Exception:  # a misconception that does not apply to this case
+                continue
+            if value is None:
+                continue
+            try:
+                value = convert(value, name)
+            except AssertionError:
+                continue
+            if not _same(case.expected, value) and _same(value, actual):
+                hint = cand.hint
+                break
+        if hint is None and shape_hints is not None:
+            hint = shape_hints(case, actual)
+        lines = [f"{name}: {hint}" if hint else f"{name} gives a wrong answer (compare the values below)"]
+        lines += [f"  case: {case.label}"]
+        lines += _describe(case.expected, actual)
+        lines.append(f"  (expected values come from {reference})")
+        raise AssertionError("\n".join(lines))
+    _print(f"\u2713 {name.split('(')[0]}: all {len(cases)} cases match {reference}.")
