@@ -44,14 +44,15 @@ def format_number(v) -> str:
     """Short text for one array entry: ``40404``, ``-1``, ``0.5``, ``0.33``.
 
     Integers print without a decimal point; other numbers with at most two
-    decimals (trailing zeros dropped).
+    decimals (trailing zeros dropped; a tiny negative number is "0").
     """
     v = float(v)
     if v == 0:
         return "0"  # also turns -0.0 into "0"
     if v.is_integer() and abs(v) < 1e15:
         return str(int(v))
-    return np.format_float_positional(v, precision=2, trim="-")
+    text = np.format_float_positional(v, precision=2, trim="-")
+    return "0" if text == "-0" else text  # a tiny negative number rounds to 0, not "-0"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -116,8 +117,8 @@ def _draw_grid(ax, a, *, cmap=_DATA_CMAP, centred=False, annotate=True, fontsize
     a = np.asarray(a, dtype=float)
     cmap = matplotlib.colormaps[cmap]
     lo, hi = float(a.min()), float(a.max())
-    if centred:
-        m = max(abs(lo), abs(hi)) or 1.0
+    if centred:  # symmetric about 0, a little wider than the data so no cell is too dark to read
+        m = 1.4 * max(abs(lo), abs(hi)) or 1.0
         lo, hi = -m, m
     elif lo == hi:  # a constant map: a mid-scale colour
         lo, hi = lo - 1.0, hi + 1.0
@@ -193,13 +194,15 @@ def plot_maps(maps, titles=None, *, annotate=True, centred=False, suptitle=None,
     return fig
 
 
+def _term(v) -> str:
+    """A number as a factor in a product: negative numbers in parentheses."""
+    t = format_number(v)
+    return f"({t})" if t.startswith("-") else t
+
+
 def _product_lines(window, k) -> str:
     """The sum of products, one kernel row per line: '1·2 + 3·0\\n+ 4·1 + 0·5'."""
-    def term(v):
-        t = format_number(v)
-        return f"({t})" if t.startswith("-") else t
-
-    rows = [" + ".join(f"{term(a)}·{term(c)}" for a, c in zip(wr, kr))
+    rows = [" + ".join(f"{_term(a)}·{_term(c)}" for a, c in zip(wr, kr))
             for wr, kr in zip(window, k)]
     return "\n+ ".join(rows)
 
@@ -263,22 +266,22 @@ def plot_sliding_window(x, k, positions, *, annotate=True, show_products=None):
         fs = _draw_grid(ax, x, annotate=annotate, skip=window if annotate else ())
         # The window: lightened, outlined, and in each cell the input value over its weight.
         ax.add_patch(Rectangle((j - 0.5, i - 0.5), kw, kh, facecolor=(1, 1, 1, 0.75), edgecolor=HIGHLIGHT,
-                               linewidth=3))
+                               linewidth=3, zorder=3))
         # Inside the window: the input value, and under it the weight it is multiplied by.
         for a in range(kh):
             for c in range(kw):
                 if annotate:
                     ax.text(j + c, i + a - 0.12, format_number(x[i + a, j + c]), ha="center", va="center",
-                            fontsize=fs, color="black")
-                ax.text(j + c, i + a + 0.3, f"×{format_number(k[a, c])}", ha="center", va="center",
-                        fontsize=7, color=HIGHLIGHT, fontweight="bold")
+                            fontsize=fs, color="black", zorder=4)
+                ax.text(j + c, i + a + 0.3, f"×{_term(k[a, c])}", ha="center", va="center",
+                        fontsize=7, color=HIGHLIGHT, fontweight="bold", zorder=4)
         ax.set_title(f"y[{i}, {j}] = {format_number(y[i, j])}", fontsize=11)
         if show_products:
             ax.set_xlabel(_product_lines(x[i : i + kh, j : j + kw], k), fontsize=8)
     ax = axes[-1]
     _draw_grid(ax, y, annotate=annotate)
     for i, j in positions:
-        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=HIGHLIGHT, linewidth=3))
+        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=HIGHLIGHT, linewidth=3, zorder=3))
     ax.set_title(f"output y: H-KH+1 = {ho} rows,\nW-KW+1 = {wo} columns", fontsize=10)
     return fig
 
@@ -319,7 +322,7 @@ def plot_kernel_volume(w, *, channel_names=None, annotate=True, title=None):
     if channel_names is not None and len(channel_names) != c_in:
         raise ValueError(f"got {len(channel_names)} channel_names for C_in = {c_in} channels")
     cmap = matplotlib.colormaps[_WEIGHT_CMAP]
-    m = float(np.abs(w).max()) or 1.0
+    m = 1.4 * float(np.abs(w).max()) or 1.0
     norm = Normalize(-m, m)
     # Oblique projection: each slice moves up and to the right of the one before.
     dx, dy = kw + 0.4, 0.5 * kh + 0.4
