@@ -481,7 +481,7 @@ def plot_depth_positions(c_in, depths):
     for kd in depths:
         if not 1 <= kd <= c_in:
             raise ValueError(f"every kernel depth KD must be in 1..C_in = 1..{c_in}, got KD = {kd}")
-    fig = _figure(3.3 * len(depths), 1.3 + 0.55 * c_in)
+    fig = _figure(3.3 * len(depths), 1.6 + 0.55 * c_in)
     axes = fig.subplots(1, len(depths), squeeze=False)[0]
     for ax, kd in zip(axes, depths):
         n_pos = c_in - kd + 1
@@ -501,4 +501,6 @@ def plot_depth_positions(c_in, depths):
         ax.set_ylim(-0.6, c_in + 0.1)
         kind = "  (= Conv2D)" if kd == c_in else ""
         ax.set_title(f"kernel depth KD = {kd}: {n_pos} position{'s' if n_pos != 1 else ''}{kind}", fontsize=10)
+    fig.supxlabel("red bars: the positions a kernel of depth KD can take along the channel axis; "
+                  "position d gives output depth d", fontsize=8)
     return fig
