@@ -80,7 +80,7 @@ def _figure_class():
 
             def _repr_png_(self):
                 buf = io.BytesIO()
-                self.savefig(buf, format="png", bbox_inches="tight", facecolor="white")
+                self.savefig(buf, format="png", facecolor="white")
                 return buf.getvalue()
 
         Figure.__module__ = __name__
