@@ -12,8 +12,8 @@ times a fixed suite of float32 layer shapes (:func:`suite`) with
   any convolution built on one GEMM,
 
 and reports per method the median of ``repeats`` timed runs after a warm-up
-(the methods take turns within each round, so a busy machine slows them
-alike), GFLOP/s (``2*M*K*N`` per call), the ratio to TensorFlow, the matmul
+(the methods take turns, each timed run right after an untimed one of the
+same method), GFLOP/s (``2*M*K*N`` per call), the ratio to TensorFlow, the matmul
 time as a fraction of the method's time, and the extra memory the method
 allocates beyond its output (peak, measured with :mod:`tracemalloc`, which
 sees numpy's allocations but not TensorFlow's).  It also times one update of
@@ -153,10 +153,11 @@ def patch_matrix_bytes(x_shape, w_shape, stride=1, padding="valid", dilation=1, 
 def practical_methods(case: Case, max_python_steps: int = MAX_PYTHON_STEPS) -> list[str]:
     """The convlib methods worth timing at this size.
 
-    ``"naive"`` makes one numpy call per output pixel (``N*Ho*Wo``) and
-    ``"per_channel"`` one per kernel tap per channel pair
-    (``N*C_out*C_in*KH*KW``); each is kept while that count is at most
-    ``max_python_steps``.  ``"im2col_full"`` is kept while the whole patch
+    ``"naive"`` makes one numpy call per output pixel (``N*Ho*Wo``), each
+    a ``K x C_out`` product, and ``"per_channel"`` one per kernel tap per
+    channel pair (``N*C_out*C_in*KH*KW``); each is kept while that count is
+    at most ``max_python_steps`` (and, for naive, the multiply-adds
+    ``N*Ho*Wo*K*C_out`` at most ``1000 * max_python_steps``).  ``"im2col_full"`` is kept while the whole patch
     matrix is at most 1 GiB.  ``"gemm"`` is always practical.
 
     Returns
@@ -167,7 +168,7 @@ def practical_methods(case: Case, max_python_steps: int = MAX_PYTHON_STEPS) -> l
     kh, kw, _, c_out = case.w_shape
     ho, wo = conv_geometry((h, w), (kh, kw), case.stride, case.padding, case.dilation).out
     methods = []
-    if n * ho * wo <= max_python_steps:
+    if n * ho * wo <= max_python_steps and n * ho * wo * kh * kw * c_in * c_out <= 1000 * max_python_steps:
         methods.append("naive")
     if n * c_out * c_in * kh * kw <= max_python_steps:
         methods.append("per_channel")
@@ -233,7 +234,10 @@ def time_methods(
         plain ``(M, K) @ (K, N)`` product) is always added.
     repeats : int, default 5
         Timed runs per method, after one untimed warm-up run.  The methods
-        take turns within each round.
+        take turns (so a machine that gets busier slows them alike), and each
+        timed run directly follows an untimed run of the same method (so
+        TensorFlow's and BLAS's worker threads, which spin for a while after
+        a call, do not steal the cores from the next method's timed run).
     tf : module, optional
         TensorFlow (from :func:`convlib.load_tensorflow`): adds "tf",
         ``tf.nn.conv2d``.
@@ -265,6 +269,7 @@ def time_methods(
     times = {name: [] for name in calls}
     for _ in range(repeats):
         for name, f in calls.items():
+            f()  # untimed: lets the previous method's worker threads go idle
             t0 = time.perf_counter()
             f()
             times[name].append(time.perf_counter() - t0)
@@ -535,6 +540,8 @@ def run(quick: bool = False, repeats: int | None = None, cases=None, with_tf: bo
     -------
     dict
         ``cases`` (from :func:`measure_case`), ``gemm_vs_tf_geomean``,
+        ``gemm_vs_tf_geomean_large`` (the same over the cases of at least
+        0.1 GFLOP, where TensorFlow's per-call overhead no longer matters),
         ``gemm_peak_fraction_geomean``, ``gemm_peak_extra_bytes``,
         ``widget_update_ms``, ``machine``, ``settings``.
     """
@@ -553,6 +560,8 @@ def run(quick: bool = False, repeats: int | None = None, cases=None, with_tf: bo
     return {
         "cases": records,
         "gemm_vs_tf_geomean": _geomean([g["vs_tf"] for g in gemm]) if tf is not None else None,
+        "gemm_vs_tf_geomean_large": _geomean([r["methods"]["gemm"]["vs_tf"] for r in records
+                                              if r["gflop"] >= 0.1]) if tf is not None else None,
         "gemm_peak_fraction_geomean": _geomean([g["matmul_fraction"] for g in gemm]),
         "gemm_peak_extra_bytes": max(g["peak_extra_bytes"] for g in gemm),
         "widget_update_ms": widget_update_ms(3 if quick else 5) if with_widget else None,
@@ -589,6 +598,7 @@ def format_table(results: dict) -> str:
     fmt = lambda v, f: "-" if v is None else format(v, f)  # noqa: E731
     lines += [
         f"gemm / TF time, geometric mean:      {fmt(g['gemm_vs_tf_geomean'], '.2f')}   (target <= 1.3)",
+        f"  the same without the cases under 0.1 GFLOP: {fmt(g.get('gemm_vs_tf_geomean_large'), '.2f')}",
         f"matmul / gemm time, geometric mean:  {fmt(g['gemm_peak_fraction_geomean'], '.2f')}",
         f"gemm extra memory, largest:          {_mib(g['gemm_peak_extra_bytes'])} MiB   (target <= 32)",
         f"widget update (median):              {fmt(g['widget_update_ms'], '.1f')} ms",
