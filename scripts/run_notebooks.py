@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     slow = []
     for p in map(Path, paths):
         seconds = execute(p, args.timeout)
-        print(f"{seconds:6.1f} s  {p.relative_to(ROOT) if p.is_absolute() else p}", flush=True)
+        print(f"{seconds:6.1f} s  {p}", flush=True)
         if seconds > args.max_seconds:
             slow.append(p)
     if slow:
