@@ -15,6 +15,9 @@ Robustness (the grader relies on it):
   so a learner's function that rebinds ``np.allclose`` (or anything else in
   numpy) while it runs cannot change a verdict.
 * Every expected value is computed before the learner's function first runs.
+* Under :mod:`convlib.grade` (``RECORDER`` set), a check computes no expected
+  value at all: it only records the learner's answers for the grader process
+  to judge (see :mod:`convlib.check_record`).
 * The learner's function gets copies of the inputs; warnings it raises are
   swallowed (the check judges values, and nbgrader scores any text on standard
   error as a failure); a check that passes prints one line to standard output
@@ -30,7 +33,10 @@ import warnings
 
 import numpy as np
 
-__all__ = ["Case", "Candidate", "run_cases", "as_result_array", "as_int", "as_int_tuple", "fmt"]
+from .check_record import encode as _encode
+from .check_record import fingerprint as _fingerprint
+
+__all__ = ["RECORDER", "Case", "Candidate", "run_cases", "as_result_array", "as_int", "as_int_tuple", "fmt"]
 
 # Bound once, at import: see the module docstring.
 _array = np.array
@@ -52,6 +58,9 @@ _errstate = np.errstate
 RTOL = 1e-6
 ATOL = 1e-9
 
+#: Set (to a list) by convlib.grade's kernel guard: checks then record answers instead of judging them.
+RECORDER = None
+
 
 class Case:
     """One call of the learner's function.
@@ -62,17 +71,25 @@ class Case:
         Positional arguments for the learner's function.
     label : str
         How the message names this case, e.g. ``"x.shape=(5, 7), k.shape=(2, 3)"``.
-    expected : object
-        The reference answer (an array, an int or a tuple of ints).
+    reference : callable
+        ``reference()`` returns the expected answer (an array, an int or a
+        tuple of ints).  It is called only when the answer is judged, never
+        while a grading kernel merely records answers.
     info : dict, optional
-        Anything the candidate builders need (the arrays, the geometry...).
+        Anything the candidate builders need (the inputs, the geometry...).
     """
 
-    def __init__(self, args, label, expected, **info):
+    def __init__(self, args, label, reference, **info):
         self.args = tuple(args)
         self.label = label
-        self.expected = expected
+        self._reference = reference
         self.info = info
+
+    @property
+    def expected(self):
+        if not hasattr(self, "_expected"):
+            self._expected = self._reference()
+        return self._expected
 
 
 class Candidate:
@@ -240,8 +257,13 @@ def run_cases(fn, cases, *, name, convert, candidates=(), shape_hints=None, refe
     None
         Prints one line to standard output when every case passes.
     """
+    recorder = RECORDER
+    if recorder is not None:
+        return _record(fn, cases, recorder)
     if not callable(fn):
         raise AssertionError(f"expected a function for {name}, got {type(fn).__name__} {fn!r}")
+    for case in cases:
+        case.expected  # all computed before the learner's function first runs
     for case in cases:
         actual = convert(_call(fn, case, name), name)
         if _same(case.expected, actual):
@@ -271,3 +293,32 @@ def run_cases(fn, cases, *, name, convert, candidates=(), shape_hints=None, refe
         lines.append(f"  (expected values come from {reference})")
         raise AssertionError("\n".join(lines))
     _print(f"\u2713 {name.split('(')[0]}: all {len(cases)} cases match {reference}.")
+
+
+def _record(fn, cases, recorder):
+    """Grading-kernel mode: call ``fn`` on each case and append what happened to ``recorder``."""
+    if not callable(fn):
+        recorder.append({"not_callable": type(fn).__name__})
+        return None
+    for case in cases:
+        entry = {"args": _fingerprint(case.args)}
+        args = _copy(case.args)
+        try:
+            with _catch_warnings():
+                _simplefilter("ignore")
+                result = fn(*args)
+        except Exception as exc:
+            entry["raised"] = [type(exc).__name__, str(exc)[:2000]]
+            recorder.append(entry)
+            return None
+        for position, (before, after) in enumerate(zip(case.args, args)):
+            if isinstance(before, _ndarray) and not (
+                isinstance(after, _ndarray) and after.shape == before.shape and bool((after == before).all())
+            ):
+                entry["mutated"] = position
+                break
+        entry["result"] = _encode(result)
+        recorder.append(entry)
+        if "mutated" in entry:
+            return None
+    return None

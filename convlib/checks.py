@@ -24,6 +24,8 @@ Array arguments and answers follow the course's naming table: ``x`` is
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from .check_tools import Candidate, Case, as_int, as_int_tuple, as_result_array, run_cases
@@ -97,6 +99,65 @@ def _shape_label(**arrays):
     return ", ".join(f"{n}.shape={tuple(a.shape)}" for n, a in arrays.items())
 
 
+# --------------------------------------------------------------------------- reference answers (computed lazily)
+
+
+def _kernels_to_w(kernels):
+    w = _zeros((*kernels[0].shape, len(kernels), 1))
+    for c, k in enumerate(kernels):
+        w[:, :, c, 0] = k
+    return w
+
+
+def _convolve(x, k):
+    """Convolution by its definition: y[i, j] = sum over a, b of x[i + a, j + b] * k[KH-1-a, KW-1-b]."""
+    (kh, kw), (h, w) = k.shape, x.shape
+    ho, wo = h - kh + 1, w - kw + 1
+    y = _zeros((ho, wo))
+    for a in range(kh):
+        for b in range(kw):
+            y += x[a : a + ho, b : b + wo] * k[kh - 1 - a, kw - 1 - b]
+    return y
+
+
+def _one_filter(x, w, b):
+    return _conv2d(x, w[..., None], [b])[..., 0]
+
+
+def _bank(filters):
+    w = _zeros((*filters[0].shape, len(filters)))
+    for co, f in enumerate(filters):
+        w[..., co] = f
+    return w
+
+
+def _counted_output_size(n, k, s, p, d):
+    expected = _output_size(n, k, s, (p, p), d)
+    assert expected == len(_windows(n + 2 * p, (k - 1) * d + 1, s))
+    return expected
+
+
+def _dilated(k, d):
+    z = _zeros(((k.shape[0] - 1) * d + 1, (k.shape[1] - 1) * d + 1))
+    z[::d, ::d] = k
+    return z
+
+
+def _kernel_rows(w):
+    kh, kw, c_in, c_out = w.shape
+    m = _zeros((kh * kw * c_in, c_out))
+    for a in range(kh):
+        for b in range(kw):
+            for ci in range(c_in):
+                m[(a * kw + b) * c_in + ci] = w[a, b, ci]
+    return m
+
+
+def _measured_patch_bytes(h, w, c_in, kh, kw, s, itemsize):
+    cols = _im2col(_zeros((h, w, c_in), np.float32), (kh, kw), stride=s)  # build it and measure
+    return int(cols.shape[0] * cols.shape[1] * itemsize)
+
+
 # --------------------------------------------------------------------------- 01 kernel shape and parameters
 
 
@@ -105,7 +166,7 @@ def check_kernel_shape(fn, *, seed=0):
     rng = _default_rng(seed)
     sizes = [(3, 3, 3, 16), (5, 2, 4, 7), (1, 1, 8, 2), (2, 3, 1, 6)]
     sizes += [tuple(int(v) for v in rng.choice(range(1, 13), 4, replace=False)) for _ in range(3)]
-    cases = [Case(s, f"KH={s[0]}, KW={s[1]}, C_in={s[2]}, C_out={s[3]}", tuple(s), s=s) for s in sizes]
+    cases = [Case(s, f"KH={s[0]}, KW={s[1]}, C_in={s[2]}, C_out={s[3]}", partial(tuple, s), s=s) for s in sizes]
     cands = [
         Candidate(
             "that is one 2-D (KH, KW) kernel per filter, shared by every input channel. Each filter has its own "
@@ -133,11 +194,15 @@ def check_kernel_shape(fn, *, seed=0):
               reference="Keras' kernel layout (KH, KW, C_in, C_out)")
 
 
-def _param_case(kh, kw, c_in, c_out, use_bias):
+def _param_count(kh, kw, c_in, c_out, use_bias):
     # Count the entries of the arrays Keras creates: the kernel and (optionally) the bias.
-    expected = int(_zeros((kh, kw, c_in, c_out)).size + (_zeros(c_out).size if use_bias else 0))
+    return int(_zeros((kh, kw, c_in, c_out)).size + (_zeros(c_out).size if use_bias else 0))
+
+
+def _param_case(kh, kw, c_in, c_out, use_bias):
     label = f"KH={kh}, KW={kw}, C_in={c_in}, C_out={c_out}, use_bias={use_bias}"
-    return Case((kh, kw, c_in, c_out, use_bias), label, expected, p=(kh, kw, c_in, c_out, use_bias))
+    p = (kh, kw, c_in, c_out, use_bias)
+    return Case(p, label, partial(_param_count, *p), p=p)
 
 
 def check_param_count(fn, *, seed=0):
@@ -189,12 +254,17 @@ def check_param_count(fn, *, seed=0):
               reference="the sizes of the kernel (KH, KW, C_in, C_out) and bias (C_out,) arrays")
 
 
-def _fingerprint_case(values, kh, kw):
+def _fingerprint(values, kh, kw):
     c_in = len(values)
     x = _ones((kh + 1, kw + 2, c_in)) * _asarray(values, dtype=float)
     y = _conv2d(x, _ones((kh, kw, c_in, 1)))
-    expected = float(y[0, 0, 0])
-    return Case((list(values), kh, kw), f"fill_values={list(values)}, KH={kh}, KW={kw}", expected, v=values, k=(kh, kw))
+    assert (y == y[0, 0, 0]).all()
+    return float(y[0, 0, 0])
+
+
+def _fingerprint_case(values, kh, kw):
+    label = f"fill_values={list(values)}, KH={kh}, KW={kw}"
+    return Case((list(values), kh, kw), label, partial(_fingerprint, values, kh, kw), v=values, k=(kh, kw))
 
 
 def check_fingerprint(fn, *, seed=0):
@@ -246,11 +316,8 @@ def check_channel_kernels_to_w(fn, *, seed=0):
     cases = []
     for kh, kw, c_in in shapes:
         kernels = [_ints(rng, (kh, kw)) for _ in range(c_in)]
-        w = _zeros((kh, kw, c_in, 1))
-        for c, k in enumerate(kernels):
-            w[:, :, c, 0] = k
         label = f"{c_in} kernels of shape ({kh}, {kw})"
-        cases.append(Case((kernels,), label, w, kernels=kernels))
+        cases.append(Case((kernels,), label, partial(_kernels_to_w, kernels), kernels=kernels))
     cands = [
         Candidate(
             "you stacked the kernels along the FIRST axis, (C_in, KH, KW, 1). Keras wants (KH, KW, C_in, C_out): "
@@ -300,7 +367,7 @@ def check_correlate2d(fn, *, strided=False, seed=0):
     cases = []
     for hw, khw, s, p in geoms:
         x, k = _ints(rng, hw), _ints(rng, khw)
-        expected = _corr(x, k, s, p)
+        expected = partial(_corr, x, k, s, p)
         if strided:
             label = f"{_shape_label(x=x, k=k)}, stride={s}, padding={p}"
             args = (x, k, s, p)
@@ -381,13 +448,7 @@ def check_convolve2d(fn, *, seed=0):
     cases = []
     for hw, khw in geoms:
         x, k = _ints(rng, hw), _ints(rng, khw)
-        # Convolution by its definition: y[i, j] = sum over a, b of x[i + a, j + b] * k[KH-1-a, KW-1-b].
-        ho, wo = hw[0] - khw[0] + 1, hw[1] - khw[1] + 1
-        y = _zeros((ho, wo))
-        for a in range(khw[0]):
-            for b in range(khw[1]):
-                y += x[a : a + ho, b : b + wo] * k[khw[0] - 1 - a, khw[1] - 1 - b]
-        cases.append(Case((x, k), _shape_label(x=x, k=k), y, x=x, k=k))
+        cases.append(Case((x, k), _shape_label(x=x, k=k), partial(_convolve, x, k), x=x, k=k))
     cands = [
         Candidate(
             "this is cross-correlation, what frameworks call 'convolution'. True convolution flips the kernel in "
@@ -431,7 +492,7 @@ def check_partial_maps(fn, *, seed=0):
     rng = _default_rng(seed)
     cases = []
     for x, w, _ in _one_filter_cases(rng, False):
-        cases.append(Case((x, w), _shape_label(x=x, w=w), _maps(x, w), x=x, w=w))
+        cases.append(Case((x, w), _shape_label(x=x, w=w), partial(_maps, x, w), x=x, w=w))
     cands = [
         Candidate(
             "your maps are channels-last (Ho, Wo, C_in); this function returns maps[c] for each channel c: "
@@ -465,7 +526,7 @@ def check_channel_sum(fn, *, seed=0):
     rng = _default_rng(seed)
     cases = []
     for x, w, b in _one_filter_cases(rng, True):
-        expected = _conv2d(x, w[..., None], [b])[..., 0]
+        expected = partial(_one_filter, x, w, b)
         cases.append(Case((x, w, b), f"{_shape_label(x=x, w=w)}, b={b}", expected, x=x, w=w, b=b))
 
     def maps(c):
@@ -502,7 +563,7 @@ def check_conv3d_channels(fn, *, seed=0):
     cases = []
     for xs, ks in geoms:
         x, k = _ints(rng, xs), _ints(rng, ks)
-        cases.append(Case((x, k), _shape_label(x=x, k=k), _conv3d(x, k), x=x, k=k))
+        cases.append(Case((x, k), _shape_label(x=x, k=k), partial(_conv3d, x, k), x=x, k=k))
     cands = [
         Candidate(
             "the depth axis comes first; keep channels last: (Ho, Wo, C - KD + 1)",
@@ -553,8 +614,7 @@ def check_conv2d(fn, *, batched=True, seed=0):
         x, w, b = _ints(rng, xs), _ints(rng, ws), _ints(rng, ws[3:], 1, 4)
         if not batched:
             x = x[0]
-        expected = _conv2d(x, w, b)
-        cases.append(Case((x, w, b), _shape_label(x=x, w=w, b=b), expected, x=x, w=w, b=b))
+        cases.append(Case((x, w, b), _shape_label(x=x, w=w, b=b), partial(_conv2d, x, w, b), x=x, w=w, b=b))
 
     def unsummed(c):
         # y[..., ci, co]: channel ci correlated with its own slice w[:, :, ci, co], NOT summed over ci.
@@ -595,7 +655,7 @@ def check_conv1x1(fn, *, seed=0):
     cases = []
     for xs, ws in geoms:
         x, w = _ints(rng, xs), _ints(rng, ws)
-        cases.append(Case((x, w), _shape_label(x=x, w=w), _conv2d(x, w[None, None]), x=x, w=w))
+        cases.append(Case((x, w), _shape_label(x=x, w=w), partial(_conv2d, x, w[None, None]), x=x, w=w))
     cands = [
         Candidate(
             "this uses w.T: w[ci, co] carries input channel ci to output channel co, so y = x @ w",
@@ -615,11 +675,15 @@ def check_conv1x1(fn, *, seed=0):
               shape_hints=_forgot_sum_shape, reference="convlib.conv2d with a (1, 1, C_in, C_out) kernel")
 
 
-def _two_layer_case(c_in, k1, f1, k2, f2):
+def _two_layer_count(c_in, k1, f1, k2, f2):
     arrays = [(k1, k1, c_in, f1), (f1,), (k2, k2, f1, f2), (f2,)]
-    expected = int(sum(_zeros(s).size for s in arrays))
+    return int(sum(_zeros(s).size for s in arrays))
+
+
+def _two_layer_case(c_in, k1, f1, k2, f2):
     label = f"C_in={c_in}, k1={k1}, f1={f1}, k2={k2}, f2={f2}"
-    return Case((c_in, k1, f1, k2, f2), label, expected, p=(c_in, k1, f1, k2, f2))
+    p = (c_in, k1, f1, k2, f2)
+    return Case(p, label, partial(_two_layer_count, *p), p=p)
 
 
 def check_two_layer_param_count(fn, *, seed=0):
@@ -659,10 +723,7 @@ def check_stack_filters(fn, *, seed=0):
     cases = []
     for c_out, fs in geoms:
         filters = [_ints(rng, fs) for _ in range(c_out)]
-        w = _zeros((*fs, c_out))
-        for co, f in enumerate(filters):
-            w[..., co] = f
-        cases.append(Case((filters,), f"{c_out} filters of shape {fs}", w, filters=filters))
+        cases.append(Case((filters,), f"{c_out} filters of shape {fs}", partial(_bank, filters), filters=filters))
     cands = [
         Candidate(
             "the filter index is first, (C_out, KH, KW, C_in); Keras keeps it LAST: stack along axis=-1",
@@ -703,10 +764,8 @@ def check_output_size(fn, *, seed=0):
             params.append((n, k, s, p, d))
     cases = []
     for n, k, s, p, d in params:
-        expected = _output_size(n, k, s, (p, p), d)
-        assert expected == len(_windows(n + 2 * p, (k - 1) * d + 1, s))
-        cases.append(Case((n, k, s, p, d), f"n={n}, k={k}, stride={s}, padding={p}, dilation={d}", expected,
-                          p=(n, k, s, p, d)))
+        cases.append(Case((n, k, s, p, d), f"n={n}, k={k}, stride={s}, padding={p}, dilation={d}",
+                          partial(_counted_output_size, n, k, s, p, d), p=(n, k, s, p, d)))
 
     def span(c):
         n, k, s, p, d = c.info["p"]
@@ -742,7 +801,8 @@ def check_same_padding(fn, *, seed=0):
     rng = _default_rng(seed)
     params = [(5, 3, 1), (5, 2, 1), (6, 3, 2), (7, 3, 2), (4, 4, 1), (10, 5, 3), (5, 1, 2), (9, 1, 3), (9, 6, 2)]
     params += [(int(rng.integers(3, 20)), int(rng.integers(1, 7)), int(rng.integers(1, 4))) for _ in range(5)]
-    cases = [Case((n, k, s), f"n={n}, k={k}, stride={s}", _same_padding(n, k, s), p=(n, k, s)) for n, k, s in params]
+    cases = [Case((n, k, s), f"n={n}, k={k}, stride={s}", partial(_same_padding, n, k, s), p=(n, k, s))
+             for n, k, s in params]
 
     def total(n, k, s):
         return ((-(-n // s)) - 1) * s + k - n
@@ -787,8 +847,8 @@ def check_unused_rows(fn, *, seed=0):
         pads = (int(rng.integers(0, 3)), int(rng.integers(0, 3)))
         if k <= n + sum(pads):
             params.append((n, k, s, pads))
-    cases = [Case((n, k, s, p), f"n={n}, k={k}, stride={s}, padding={p}", _unused(n, k, s, *p), p=(n, k, s, p))
-             for n, k, s, p in params]
+    cases = [Case((n, k, s, p), f"n={n}, k={k}, stride={s}, padding={p}", partial(_unused, n, k, s, *p),
+                  p=(n, k, s, p)) for n, k, s, p in params]
     cands = [
         Candidate(
             "this counts only the rows left over after the last window; when stride > k the rows BETWEEN "
@@ -814,9 +874,7 @@ def check_dilate_kernel(fn, *, seed=0):
     cases = []
     for khw, d in params:
         k = _ints(rng, khw, 1, 6)  # non-zero taps, so inserted zeros are visible
-        z = _zeros(((khw[0] - 1) * d + 1, (khw[1] - 1) * d + 1))
-        z[::d, ::d] = k
-        cases.append(Case((k, d), f"k.shape={khw}, d={d}", z, k=k, d=d))
+        cases.append(Case((k, d), f"k.shape={khw}, d={d}", partial(_dilated, k, d), k=k, d=d))
 
     def spaced(k, step, size):
         z = _zeros(size)
@@ -851,7 +909,8 @@ def check_im2col(fn, *, seed=0):
     cases = []
     for xs, (kh, kw) in geoms:
         x = _ints(rng, xs)
-        cases.append(Case((x, kh, kw), f"x.shape={xs}, KH={kh}, KW={kw}", _im2col(x, (kh, kw)), x=x, khw=(kh, kw)))
+        cases.append(Case((x, kh, kw), f"x.shape={xs}, KH={kh}, KW={kw}", partial(_im2col, x, (kh, kw)), x=x,
+                          khw=(kh, kw)))
 
     def blocks(c):
         (kh, kw), x = c.info["khw"], c.info["x"]
@@ -886,13 +945,7 @@ def check_kernel_matrix(fn, *, seed=0):
     cases = []
     for ws in [(2, 3, 4, 5), (3, 3, 1, 2), (1, 1, 3, 3), (2, 2, 3, 1)]:
         w = _ints(rng, ws)
-        kh, kw, c_in, c_out = ws
-        m = _zeros((kh * kw * c_in, c_out))
-        for a in range(kh):
-            for b in range(kw):
-                for ci in range(c_in):
-                    m[(a * kw + b) * c_in + ci] = w[a, b, ci]
-        cases.append(Case((w,), f"w.shape={ws}", m, w=w))
+        cases.append(Case((w,), f"w.shape={ws}", partial(_kernel_rows, w), w=w))
     cands = [
         Candidate(
             "w.reshape(C_out, -1).T mixes the weights of different filters: reshape never moves axes, it re-reads "
@@ -916,11 +969,9 @@ def check_patch_matrix_bytes(fn, *, seed=0):
     params += [(int(rng.integers(8, 40)), int(rng.integers(8, 40)), int(rng.integers(1, 9)), int(rng.integers(1, 6)),
                 int(rng.integers(1, 6)), int(rng.integers(1, 4)), int(rng.choice([2, 4, 8]))) for _ in range(2)]
     cases = []
-    for h, w, c_in, kh, kw, s, itemsize in params:
-        cols = _im2col(_zeros((h, w, c_in), np.float32), (kh, kw), stride=s)  # build it and measure
-        expected = int(cols.shape[0] * cols.shape[1] * itemsize)
-        label = f"H={h}, W={w}, C_in={c_in}, KH={kh}, KW={kw}, stride={s}, itemsize={itemsize}"
-        cases.append(Case((h, w, c_in, kh, kw, s, itemsize), label, expected, p=(h, w, c_in, kh, kw, s, itemsize)))
+    for p in params:
+        label = "H={}, W={}, C_in={}, KH={}, KW={}, stride={}, itemsize={}".format(*p)
+        cases.append(Case(p, label, partial(_measured_patch_bytes, *p), p=p))
 
     def rows_cols(p, stride=None):
         h, w, c_in, kh, kw, s, _ = p

@@ -87,6 +87,7 @@ def make_exercise(nb):
     nb = copy.deepcopy(nb)
     for index, cell in enumerate(nb.cells):
         meta = nbgrader_meta(cell)
+        original = cell.source
         where = f"cell {index} ({meta.get('grade_id', 'no grade_id')})"
         if meta.get("solution"):
             stub = CODE_STUB if cell.cell_type == "code" else TEXT_STUB
@@ -96,7 +97,7 @@ def make_exercise(nb):
             raise SolutionFormatError(f"{where}: a solution region outside a solution cell")
         if meta.get("grade") and not meta.get("solution"):
             cell.source, _ = _replace_regions(cell.source, BEGIN_HIDDEN, END_HIDDEN, None, where)
-        elif BEGIN_HIDDEN in cell.source:
+        elif BEGIN_HIDDEN in original or END_HIDDEN in original:
             raise SolutionFormatError(f"{where}: hidden tests outside a graded test cell")
         if cell.cell_type == "code":
             cell.outputs = []

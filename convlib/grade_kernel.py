@@ -1,0 +1,232 @@
+"""One fresh Jupyter kernel for the grader, with timeouts that always return.
+
+:class:`KernelSession` starts an IPython kernel (this very Python, in an
+empty temporary folder), runs code in it and reports what happened as an
+:class:`ExecResult`: ``ok``, ``error`` (with the exception's name and
+message), ``timeout`` or ``dead``.  A cell that runs past its time is
+interrupted; one that ignores the interrupt gets its kernel killed
+(``ExecResult.restarted``; call :meth:`KernelSession.start` for a new one), so
+a call never hangs.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["ExecResult", "KernelSession", "KernelStartError"]
+
+OUTPUT_CAP = 20_000  # characters of stdout / stderr kept per execution
+GRACE_S = 2.0  # how long an interrupted cell gets to stop
+
+
+class KernelStartError(RuntimeError):
+    """The kernel did not start."""
+
+
+@dataclass
+class ExecResult:
+    """What one execution did."""
+
+    status: str = "ok"  # ok | error | timeout | dead
+    ename: str = ""
+    evalue: str = ""
+    stdout: str = ""
+    stderr: str = ""
+    data: list = field(default_factory=list)  # payloads sent under the watched MIME type
+    started: bool = False  # the kernel began executing this code
+    restarted: bool = False  # the kernel was replaced (its state is lost)
+
+    @property
+    def message(self) -> str:
+        if self.ename:
+            return f"{self.ename}: {self.evalue}" if self.evalue else self.ename
+        return ""
+
+
+def _append(text: str, more: str) -> str:
+    if len(text) >= OUTPUT_CAP:
+        return text
+    return (text + more)[:OUTPUT_CAP]
+
+
+class KernelSession:
+    """A grading kernel.
+
+    Parameters
+    ----------
+    mime : str
+        Display payloads of this MIME type are collected into ``ExecResult.data``.
+    extra_path : str, optional
+        Put first on the kernel's ``PYTHONPATH`` (where ``convlib`` lives).
+    """
+
+    def __init__(self, mime: str, extra_path: str | None = None):
+        self.mime = mime
+        self.extra_path = extra_path
+        self._tmp = tempfile.TemporaryDirectory(prefix="convlib-grade-")
+        self.km = None
+        self.kc = None
+
+    # -- lifecycle ------------------------------------------------------------------------------------------
+    def start(self, timeout: float = 60.0) -> None:
+        """Start a new kernel (closing any previous one)."""
+        from jupyter_client import KernelManager
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        self.close_kernel()
+        root = Path(self._tmp.name)
+        spec_dir = root / "kernels" / "convlib-grade"
+        spec_dir.mkdir(parents=True, exist_ok=True)
+        (spec_dir / "kernel.json").write_text(
+            '{"argv": [%s, "-m", "ipykernel_launcher", "-f", "{connection_file}", '
+            '"--HistoryManager.enabled=False"], '
+            '"display_name": "convlib grading", "language": "python"}' % _json_str(sys.executable)
+        )
+        work = root / "work"
+        work.mkdir(exist_ok=True)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (self.extra_path, env.get("PYTHONPATH")) if p)
+        env.setdefault("MPLBACKEND", "Agg")
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        env["IPYTHONDIR"] = str(root / "ipython")
+        km = KernelManager(kernel_name="convlib-grade",
+                           kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(root / "kernels")]))
+        try:
+            km.start_kernel(cwd=str(work), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            kc = km.client()
+            kc.start_channels()
+            kc.wait_for_ready(timeout=timeout)
+        except Exception as exc:
+            try:
+                km.shutdown_kernel(now=True)
+            except Exception:
+                pass
+            raise KernelStartError(f"the kernel did not start: {exc}") from exc
+        self.km, self.kc = km, kc
+
+    def close_kernel(self) -> None:
+        kc, km, self.kc, self.km = self.kc, self.km, None, None
+        if kc is not None:
+            try:
+                kc.stop_channels()
+            except Exception:
+                pass
+        if km is not None:
+            try:
+                km.shutdown_kernel(now=True)
+            except Exception:
+                pass
+
+    def close(self) -> None:
+        self.close_kernel()
+        self._tmp.cleanup()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def alive(self) -> bool:
+        try:
+            return self.km is not None and self.km.is_alive()
+        except Exception:
+            return False
+
+    # -- running code ---------------------------------------------------------------------------------------
+    def execute(self, code: str, timeout: float) -> ExecResult:
+        """Run ``code``; always returns within about ``timeout + GRACE_S`` seconds (plus a restart)."""
+        result = ExecResult()
+        if not self.alive():
+            result.status = "dead"
+            return result
+        kc = self.kc
+        try:
+            msg_id = kc.execute(code, store_history=False, allow_stdin=False, stop_on_error=False)
+        except Exception as exc:
+            result.status, result.ename, result.evalue = "dead", type(exc).__name__, str(exc)
+            return result
+        deadline = time.monotonic() + timeout
+        interrupted_at = None
+        while True:
+            now = time.monotonic()
+            if interrupted_at is None and now >= deadline:
+                result.status = "timeout"
+                try:
+                    self.km.interrupt_kernel()
+                except Exception:
+                    pass
+                interrupted_at = now
+            if interrupted_at is not None and now - interrupted_at > GRACE_S:
+                self._replace(result)  # the code ignored the interrupt
+                return result
+            try:
+                msg = kc.get_iopub_msg(timeout=0.1)
+            except queue.Empty:
+                if not self.alive():
+                    result.status = "dead"
+                    return result
+                continue
+            except Exception:  # a closed channel
+                result.status = "dead"
+                return result
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind, content = msg.get("msg_type"), msg.get("content", {})
+            if kind == "status":
+                if content.get("execution_state") == "busy":
+                    result.started = True
+                elif content.get("execution_state") == "idle":
+                    break
+            elif kind == "execute_input":
+                result.started = True
+            elif kind == "stream":
+                name = "stderr" if content.get("name") == "stderr" else "stdout"
+                setattr(result, name, _append(getattr(result, name), str(content.get("text", ""))))
+            elif kind == "error":
+                if not result.ename:
+                    result.ename, result.evalue = str(content.get("ename", "")), str(content.get("evalue", ""))
+                if result.status == "ok":
+                    result.status = "error"
+            elif kind in ("display_data", "execute_result", "update_display_data"):
+                payload = content.get("data", {}).get(self.mime)
+                if payload is not None:
+                    result.data.append(payload)
+        reply = self._reply(msg_id)
+        if reply is not None and reply.get("status") == "error":
+            if result.status == "ok":
+                result.status = "error"
+            if not result.ename:
+                result.ename, result.evalue = str(reply.get("ename", "")), str(reply.get("evalue", ""))
+        return result
+
+    def _reply(self, msg_id):
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline:
+            try:
+                msg = self.kc.get_shell_msg(timeout=0.5)
+            except queue.Empty:
+                continue
+            except Exception:
+                return None
+            if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                return msg.get("content", {})
+        return None
+
+    def _replace(self, result: ExecResult) -> None:
+        """Kill an unresponsive kernel; the caller starts a new one (its state is lost)."""
+        result.restarted = True
+        self.close_kernel()
+
+
+def _json_str(text: str) -> str:
+    import json
+
+    return json.dumps(text)
