@@ -20,8 +20,9 @@ sees numpy's allocations but not TensorFlow's).  It also times one update of
 the stride/padding explorer widget.
 
 The functions are small so that a notebook can call them on small sizes:
-:func:`gemm_shape`, :func:`patch_matrix_bytes`, :func:`time_methods`,
-:func:`peak_extra_bytes`, :func:`widget_update_ms`, :func:`machine_info`.
+:func:`gemm_shape`, :func:`conv_flops`, :func:`patch_matrix_bytes`,
+:func:`time_methods`, :func:`measure_memory`, :func:`peak_extra_bytes`,
+:func:`widget_update_ms`, :func:`machine_info`.
 
 TensorFlow is measured as it ships: unless ``TF_ENABLE_ONEDNN_OPTS`` is set
 in the environment, the benchmark sets it to ``1`` (TensorFlow's default on
@@ -57,6 +58,8 @@ __all__ = [
     "practical_methods",
     "time_methods",
     "peak_extra_bytes",
+    "measure_memory",
+    "measure_case",
     "widget_update_ms",
     "machine_info",
     "run",
@@ -186,7 +189,7 @@ def _im2col_full(x, w, stride, padding, dilation):
     return (cols @ w.reshape(-1, w.shape[3])).reshape(n, ho, wo, w.shape[3])
 
 
-def _callables(x, w, stride, padding, dilation, methods, tf):
+def _callables(x, w, stride, padding, dilation, methods, tf, with_matmul=True):
     """``{name: function of no arguments}`` for each method, with inputs prepared outside the timing."""
     calls = {}
     for m in methods:
@@ -198,6 +201,8 @@ def _callables(x, w, stride, padding, dilation, methods, tf):
         xt, wt = tf.constant(x), tf.constant(w)
         pad = padding.upper() if isinstance(padding, str) else padding
         calls["tf"] = lambda: tf.nn.conv2d(xt, wt, stride, pad, dilations=dilation).numpy()
+    if not with_matmul:
+        return calls
     m, k, n = gemm_shape(x.shape, w.shape, stride, padding, dilation)
     rng = np.random.default_rng(1)
     a = rng.standard_normal((m, k), dtype=np.float32)
@@ -311,6 +316,41 @@ def peak_extra_bytes(fn) -> int:
             tracemalloc.stop()
     kept = out.nbytes if isinstance(out, np.ndarray) else 0
     return max(0, peak - before - kept)
+
+
+def measure_memory(x_shape, w_shape, stride=1, padding="valid", dilation=1, *, methods=None, seed=0) -> dict:
+    """Scratch memory of each method on one layer (one untimed call each).
+
+    Parameters
+    ----------
+    x_shape : (N, H, W, C_in)
+    w_shape : (KH, KW, C_in, C_out)
+    stride, padding, dilation
+        As for :func:`convlib.conv2d`.
+    methods : list of str, optional
+        As for :func:`time_methods`; default :func:`practical_methods`.
+
+    Returns
+    -------
+    dict
+        ``{method: bytes}`` from :func:`peak_extra_bytes`: what the method
+        allocates beyond its output ``y``.  Compare ``"im2col_full"`` with
+        :func:`patch_matrix_bytes` and ``"gemm"`` with
+        ``convlib.gemm.DEFAULT_BUFFER_BYTES``.
+
+    Examples
+    --------
+    >>> mem = measure_memory((4, 32, 32, 16), (3, 3, 16, 8), padding="same", methods=["im2col_full", "gemm"])
+    >>> mem["im2col_full"] >= patch_matrix_bytes((4, 32, 32, 16), (3, 3, 16, 8), padding="same")
+    True
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(tuple(x_shape), dtype=np.float32)
+    w = rng.standard_normal(tuple(w_shape), dtype=np.float32)
+    if methods is None:
+        methods = practical_methods(Case("", tuple(x_shape), tuple(w_shape), stride, padding, dilation))
+    calls = _callables(x, w, stride, padding, dilation, methods, None, with_matmul=False)
+    return {m: peak_extra_bytes(calls[m]) for m in methods}
 
 
 def widget_update_ms(repeats: int = 5) -> float | None:
@@ -480,22 +520,18 @@ def measure_case(case: Case, repeats: int = 5, tf=None) -> dict:
     geo = (case.stride, case.padding, case.dilation)
     methods = practical_methods(case)
     timed = time_methods(case.x_shape, case.w_shape, *geo, methods=methods, repeats=repeats, tf=tf)
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal(case.x_shape, dtype=np.float32)
-    w = rng.standard_normal(case.w_shape, dtype=np.float32)
-    calls = _callables(x, w, *geo, methods, None)
+    memory = measure_memory(case.x_shape, case.w_shape, *geo, methods=methods)
     t_tf = timed.get("tf", {}).get("median_s")
     t_mm = timed["matmul"]["median_s"]
     out = {}
     for name, r in timed.items():
-        extra = peak_extra_bytes(calls[name]) if name in methods else None
         out[name] = {
             "median_ms": r["median_s"] * 1e3,
             "times_ms": [t * 1e3 for t in r["times_s"]],
             "gflops": r["gflops"],
             "vs_tf": r["median_s"] / t_tf if t_tf else None,
             "matmul_fraction": t_mm / r["median_s"],
-            "peak_extra_bytes": extra,
+            "peak_extra_bytes": memory.get(name),
         }
     m, k, n = gemm_shape(case.x_shape, case.w_shape, *geo)
     h, w_ = case.x_shape[1:3]

@@ -130,3 +130,13 @@ def test_command_line_help():
     out = subprocess.run([sys.executable, "-m", "convlib.bench", "--help"], capture_output=True, text=True,
                          check=True).stdout
     assert "--quick" in out and "--json" in out
+
+
+def test_measure_memory_shows_the_bounded_buffer_against_the_full_patch_matrix():
+    x_shape, w_shape = (8, 64, 64, 16), (3, 3, 16, 8)
+    full = bench.patch_matrix_bytes(x_shape, w_shape, padding="same")
+    assert full > DEFAULT_BUFFER_BYTES  # 8*64*64 rows of 3*3*16 floats
+    mem = bench.measure_memory(x_shape, w_shape, padding="same", methods=["im2col_full", "gemm"])
+    assert mem["im2col_full"] >= full
+    padded_x = 8 * 66 * 66 * 16 * 4
+    assert mem["gemm"] <= DEFAULT_BUFFER_BYTES + padded_x + 64 * 1024 < full + padded_x
