@@ -13,6 +13,7 @@ matplotlib is imported here only; ``import convlib`` stays numpy-only.
 * :func:`overlap_counts` / :func:`plot_transpose_overlap` -- how many kernel
   stamps of a transposed convolution cover each output pixel (checkerboard).
 * :func:`plot_history` -- a Keras training history, one panel per metric.
+* :func:`plot_images` -- a row of RGB images with titles (e.g. training examples).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ __all__ = [
     "overlap_counts",
     "plot_transpose_overlap",
     "plot_history",
+    "plot_images",
 ]
 
 
@@ -241,4 +243,32 @@ def plot_history(history, metrics=None):
         ax.set_xlabel("epoch", fontsize=9)
         ax.set_title(m, fontsize=10)
         ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_images(x, titles=None):
+    """A row of RGB images, values clipped to [0, 1].
+
+    Parameters
+    ----------
+    x : array_like, shape (N, H, W, 3)
+    titles : sequence of N str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes per image; axes ``i`` shows ``clip(x[i], 0, 1)``.
+    """
+    x = np.asarray(x, float)
+    if x.ndim != 4 or x.shape[3] != 3:
+        raise ValueError(f"x must be RGB images (N, H, W, 3), got shape {x.shape}")
+    titles = list(titles) if titles is not None else [""] * len(x)
+    if len(titles) != len(x):
+        raise ValueError(f"need {len(x)} titles, got {len(titles)}")
+    fig = _figure(figsize=(1.8 * len(x) + 0.4, 2.2), layout="constrained")
+    axes = fig.subplots(1, len(x), squeeze=False)[0]
+    for ax, img, title in zip(axes, x, titles):
+        ax.imshow(np.clip(img, 0.0, 1.0), interpolation="nearest")
+        _bare(ax)
+        ax.set_title(title, fontsize=9)
     return fig

@@ -97,3 +97,16 @@ def test_history_lines_are_the_values():
     assert len(pt.plot_history(history, ["accuracy"]).axes) == 1
     with pytest.raises(ValueError, match="no \\['val_loss'\\]"):
         pt.plot_history(history, ["val_loss"])
+
+
+def test_images_are_clipped_rgb(rng):
+    x = rng.normal(0.5, 0.5, size=(3, 5, 4, 3))
+    fig = pt.plot_images(x, ["a", "b", "c"])
+    assert len(fig.axes) == 3
+    for ax, img, title in zip(fig.axes, x, "abc"):
+        np.testing.assert_array_equal(ax.images[0].get_array(), np.clip(img, 0, 1))
+        assert ax.get_title() == title
+    with pytest.raises(ValueError, match="RGB"):
+        pt.plot_images(np.zeros((2, 4, 4)))
+    with pytest.raises(ValueError, match="titles"):
+        pt.plot_images(x, ["a"])
