@@ -112,9 +112,14 @@ def draw_geometry(hw, khw, stride=1, padding="valid", dilation=1, *, position=(0
     art["anchors"].set_offsets(np.column_stack([anchors_c.ravel(), anchors_r.ravel()]))
     rows, cols = kernel_taps(khw, g.stride, g.dilation, (i, j))
     art["taps"].set_offsets(np.column_stack([cols, rows]))
+    fig.set_dpi(100 if titles else 72)  # the widget's PNG stays small and fast
     for ax, (nr, nc) in ((ax_in, grid.shape), (ax_out, (ho, wo))):
         ax.set_xlim(-0.5, nc - 0.5)
         ax.set_ylim(nr - 0.5, -0.5)
+        # Row/column numbers (padded coordinates) for a static figure; text is slow to render in the widget.
+        ax.set_xticks(np.arange(nc) if titles else [])
+        ax.set_yticks(np.arange(nr) if titles else [])
+        ax.tick_params(length=0, labelsize=7)
     if not titles:
         for text in (ax_in.title, ax_out.title, getattr(fig, "_suptitle", None)):
             if text is not None:
@@ -144,8 +149,8 @@ def _new_figure():
     from matplotlib.patches import Rectangle
 
     fig = Figure(figsize=(8, 4), dpi=72)
-    ax_in = fig.add_axes([0.04, 0.06, 0.58, 0.74])
-    ax_out = fig.add_axes([0.68, 0.06, 0.3, 0.74])
+    ax_in = fig.add_axes([0.04, 0.05, 0.58, 0.68])
+    ax_out = fig.add_axes([0.68, 0.05, 0.3, 0.68])
     for ax in (ax_in, ax_out):
         ax.set_aspect("equal")
         ax.set_xticks([])

@@ -62,7 +62,7 @@ class GeometryExplorer:
             for name, (lo, hi) in _RANGES.items()
         }
         self.controls["mode"] = w.ToggleButtons(options=["explicit", "same", "valid"], value=v["mode"],
-                                                description="padding", style={"button_width": "70px"})
+                                                description="padding mode", style={"button_width": "70px", "description_width": "initial"})
         self.controls["i"] = w.IntSlider(value=0, min=0, max=0, description="output i", layout=w.Layout(width="260px"))
         self.controls["j"] = w.IntSlider(value=0, min=0, max=0, description="output j", layout=w.Layout(width="260px"))
         self.summary = w.HTML()
@@ -79,6 +79,11 @@ class GeometryExplorer:
         self.update()
 
     # -- the computation -------------------------------------------------
+    @property
+    def coverage(self):
+        """The :class:`~convlib.geometry.Coverage` drawn last (None when the kernel does not fit)."""
+        return None if self.output_size is None else self.figure.convlib["coverage"]
+
     @property
     def padding(self):
         """The padding argument the controls describe: ``"same"``, ``"valid"`` or an int."""
