@@ -14,6 +14,7 @@ from convlib.gemm import conv2d_gemm
 from convlib.geometry import conv_geometry
 from convlib.reference import conv2d_naive
 from strategies import conv_cases
+from tf_reference import tf_conv2d
 
 
 def _buffer_sizes(x, w, g):
@@ -32,6 +33,19 @@ def test_every_chunking_matches_the_definition(case):
         y = conv2d_gemm(x, w, b, g, buffer_bytes=buffer_bytes)
         assert y.shape == expected.shape and y.dtype == np.float64
         np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12, err_msg=f"buffer_bytes={buffer_bytes}")
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=conv_cases(max_hw=10, max_n=3, dtypes=(np.float32,)))
+def test_every_chunking_matches_tensorflow(tf, case):
+    """float32 against tf.nn.conv2d at rtol=1e-5, whatever the chunks."""
+    x, w, b, g = case["x"], case["w"], case["b"], case["geometry"]
+    expected = tf_conv2d(tf, x, w, b, stride=case["stride"], padding=case["padding"],
+                         dilation=case["dilation"], geometry=g)
+    for buffer_bytes in _buffer_sizes(x, w, g):
+        y = conv2d_gemm(x, w, b, g, buffer_bytes=buffer_bytes)
+        assert y.dtype == np.float32
+        np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-5, err_msg=f"buffer_bytes={buffer_bytes}")
 
 
 @pytest.mark.parametrize("padding", ["same", ((3, 0), (0, 2)), ((0, 4), (1, 0)), 5])
