@@ -71,7 +71,8 @@ def plot_filter_bank(w, y=None, *, channel_names=None, filter_names=None, annota
     -------
     matplotlib.figure.Figure
         Axes in row-major order: for each filter, C_in weight panels (images
-        of ``w[:, :, ci, co]``) and then, if ``y`` is given, the map ``y[..., co]``.
+        of ``w[:, :, ci, co]``, colour limits ``+-max|w[..., co]|``) and then,
+        if ``y`` is given, the map ``y[..., co]``.
     """
     w = np.asarray(w, float)
     if w.ndim != 4:
@@ -90,8 +91,8 @@ def plot_filter_bank(w, y=None, *, channel_names=None, filter_names=None, annota
     ncols = c_in + (y is not None)
     fig = _figure(figsize=(1.9 * ncols + 1.2, 1.9 * c_out + 0.4), layout="constrained")
     axes = fig.subplots(c_out, ncols, squeeze=False)
-    vmax = float(np.abs(w).max()) or 1.0
     for co in range(c_out):
+        vmax = float(np.abs(w[..., co]).max()) or 1.0  # one colour scale per filter
         for ci in range(c_in):
             ax = axes[co, ci]
             k = w[:, :, ci, co]
@@ -99,7 +100,9 @@ def plot_filter_bank(w, y=None, *, channel_names=None, filter_names=None, annota
             if annotate:
                 for a in range(kh):
                     for b in range(kw):
-                        ax.text(b, a, f"{k[a, b]:.2g}", ha="center", va="center", fontsize=8)
+                        dark = abs(k[a, b]) > 0.6 * vmax
+                        ax.text(b, a, f"{k[a, b]:.2g}", ha="center", va="center", in_layout=False, fontsize=8,
+                                color="white" if dark else "black")
             ax.set_xticks([])
             ax.set_yticks([])
             if co == 0:
@@ -114,7 +117,8 @@ def plot_filter_bank(w, y=None, *, channel_names=None, filter_names=None, annota
             if co == 0:
                 ax.set_title("its output map\ny[..., co]", fontsize=9)
     fig.suptitle(
-        f"kernel bank w, shape {w.shape} = {c_out} filters, each {kh}x{kw}x{c_in} (red > 0, blue < 0)",
+        f"kernel bank w, shape {w.shape} = {c_out} filters, each {kh}x{kw}x{c_in}\n"
+        "(red > 0, blue < 0; one colour scale per filter)",
         fontsize=10,
     )
     return fig

@@ -113,7 +113,7 @@ def plot_patch_row(x, kernel_size, pixel, *, stride=1, padding="valid", dilation
         if small:
             for r in range(hp):
                 for c in range(wp):
-                    ax.text(c, r, _fmt(xp[r, c, ci]), ha="center", va="center", fontsize=7)
+                    ax.text(c, r, _fmt(xp[r, c, ci]), ha="center", va="center", in_layout=False, fontsize=7)
         ax.set_xticks([])
         ax.set_yticks([])
         pad_note = " (grey: padding)" if any(any(p) for p in g.pads) else ""
@@ -125,7 +125,7 @@ def plot_patch_row(x, kernel_size, pixel, *, stride=1, padding="valid", dilation
     _grid(ax, (ho, wo))
     for r in range(ho):
         for c in range(wo):
-            ax.text(c, r, str(r * wo + c), ha="center", va="center", fontsize=7, color="#555555")
+            ax.text(c, r, str(r * wo + c), ha="center", va="center", in_layout=False, fontsize=7, color="#555555")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(f"output y: {ho}x{wo}\npixel ({i}, {j}) -> row {row}", fontsize=9)
@@ -141,7 +141,7 @@ def plot_patch_row(x, kernel_size, pixel, *, stride=1, padding="valid", dilation
         _grid(ax, (m, k))
         for r in range(m):
             for c in range(k):
-                ax.text(c, r, _fmt(cols[r, c]), ha="center", va="center", fontsize=7,
+                ax.text(c, r, _fmt(cols[r, c]), ha="center", va="center", in_layout=False, fontsize=7,
                         weight="bold" if r == row else "normal")
     else:  # large: the values as colours
         ax.imshow(cols, cmap="Blues", aspect="auto")
@@ -197,7 +197,7 @@ def plot_copy_counts(input_hw, kernel_size, *, stride=1, padding="valid", dilati
     if h * w <= 400:
         for r in range(h):
             for c in range(w):
-                ax.text(c, r, str(counts[r, c]), ha="center", va="center", fontsize=7)
+                ax.text(c, r, str(counts[r, c]), ha="center", va="center", in_layout=False, fontsize=7)
     ax.set_xticks([])
     ax.set_yticks([])
     fig.colorbar(im, ax=ax, shrink=0.8, label="copies")
@@ -208,6 +208,23 @@ def plot_copy_counts(input_hw, kernel_size, *, stride=1, padding="valid", dilati
     )
     fig.counts = counts
     return fig
+
+
+def _value_axis(ax, values, label, hint):
+    """Log scale when the values span more than 20x, else linear from 0; plain tick numbers."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    lo, hi = float(np.min(values)), float(np.max(values))
+    if hi / lo > 20:
+        ax.set_xscale("log")
+        ax.set_xlim(lo / 3, hi * 8)
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        label = f"{label} (log scale; {hint})"
+    else:
+        ax.set_xlim(0, hi * 1.3)
+        label = f"{label} ({hint})"
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_xlabel(label)
 
 
 def plot_speed_ladder(times, flops, matmul_time=None, *, title=None):
@@ -229,9 +246,10 @@ def plot_speed_ladder(times, flops, matmul_time=None, *, title=None):
     Returns
     -------
     matplotlib.figure.Figure
-        Left axes: horizontal bars of milliseconds (log scale); right axes:
-        bars of GFLOP/s = ``flops / time / 1e9`` (log scale).  Bars are in
-        the order of ``times``.
+        Left axes: horizontal bars of milliseconds; right axes: bars of
+        GFLOP/s = ``flops / time / 1e9``.  Each axis is logarithmic when its
+        values span more than 20x, else linear from 0.  Bars are in the
+        order of ``times``.
     """
     names = list(times)
     if not names:
@@ -240,29 +258,22 @@ def plot_speed_ladder(times, flops, matmul_time=None, *, title=None):
     if np.any(secs <= 0) or flops <= 0:
         raise ValueError("times and flops must be positive")
     gflops = flops / secs / 1e9
+    limit = None if matmul_time is None else flops / float(matmul_time) / 1e9
     ypos = np.arange(len(names))[::-1]
     fig = _figure(figsize=(10, 0.55 * len(names) + 1.8), layout="constrained")
     ax_t, ax_f = fig.subplots(1, 2, sharey=True)
-    colours = ["#adb5bd"] * len(names)
-    ax_t.barh(ypos, secs * 1e3, color=colours, edgecolor="k")
-    ax_t.set_xscale("log")
+    ax_t.barh(ypos, secs * 1e3, color="#adb5bd", edgecolor="k")
     ax_t.set_yticks(ypos, names)
-    ax_t.set_xlabel("milliseconds per call (log scale; shorter is better)")
     for y, s in zip(ypos, secs):
         ax_t.text(s * 1e3, y, f" {s * 1e3:.3g} ms", va="center", fontsize=8)
-    ax_t.set_xlim(secs.min() * 1e3 / 3, secs.max() * 1e3 * 8)
     ax_f.barh(ypos, gflops, color="#219ebc", edgecolor="k")
-    ax_f.set_xscale("log")
-    ax_f.set_xlabel("GFLOP/s (log scale; longer is better)")
     for y, v in zip(ypos, gflops):
         ax_f.text(v, y, f" {v:.3g}", va="center", fontsize=8)
-    hi = gflops.max()
-    if matmul_time is not None:
-        limit = flops / float(matmul_time) / 1e9
+    if limit is not None:
         ax_f.axvline(limit, color="#e85d04", ls="--", lw=2, label=f"bare matmul: {limit:.3g} GFLOP/s")
         ax_f.legend(loc="upper right", fontsize=8)
-        hi = max(hi, limit)
-    ax_f.set_xlim(gflops.min() / 3, hi * 8)
+    _value_axis(ax_t, secs * 1e3, "milliseconds per call", "shorter is better")
+    _value_axis(ax_f, np.append(gflops, limit) if limit is not None else gflops, "GFLOP/s", "longer is better")
     fig.suptitle(title or f"the speed ladder ({flops / 1e6:.3g} MFLOP per call)", fontsize=11)
     return fig
 

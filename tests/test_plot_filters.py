@@ -35,11 +35,13 @@ def test_filter_bank_draws_one_row_per_filter_with_its_slices_and_map(rng):
         row = fig.axes[co * (c_in + 1) : (co + 1) * (c_in + 1)]
         for ci in range(c_in):
             np.testing.assert_array_equal(row[ci].images[0].get_array(), w[:, :, ci, co])
+            vmax = np.abs(w[..., co]).max()  # one symmetric colour scale per filter
+            np.testing.assert_allclose(row[ci].images[0].get_clim(), (-vmax, vmax))
             # every weight is written in its cell
             assert [t.get_text() for t in row[ci].texts] == [f"{v:.2g}" for v in w[:, :, ci, co].ravel()]
         np.testing.assert_array_equal(row[c_in].images[0].get_array(), y[:, :, co])
         assert f"w[..., {co}]" in row[0].get_ylabel()
-    assert "(3, 2, 3, 4) = 4 filters, each 3x2x3" in fig._suptitle.get_text()
+    assert "(3, 2, 3, 4) = 4 filters, each 3x2x3" in fig.get_suptitle()
     assert fig.axes[0].get_title().startswith("R")
 
 

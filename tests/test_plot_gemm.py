@@ -117,8 +117,10 @@ def test_speed_ladder_bars_are_the_times_and_throughputs():
     (line,) = ax_f.lines
     assert line.get_xdata()[0] == pytest.approx(flops / matmul / 1e9)
     assert ax_t.get_xscale() == "log" and ax_f.get_xscale() == "log"
-    assert "40 MFLOP" in fig._suptitle.get_text()
+    assert "40 MFLOP" in fig.get_suptitle()
     assert not pg.plot_speed_ladder({"gemm": 0.1}, 1e6).axes[1].lines
+    close = pg.plot_speed_ladder({"gemm": 0.02, "tf": 0.018}, 1e9, 0.017)  # within 20x: linear axes from 0
+    assert [ax.get_xscale() for ax in close.axes] == ["linear", "linear"] and close.axes[0].get_xlim()[0] == 0
     with pytest.raises(ValueError, match="positive"):
         pg.plot_speed_ladder({"gemm": 0.0}, 1e6)
 
