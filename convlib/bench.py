@@ -448,6 +448,13 @@ def _blas_runtime() -> dict:
     return {"source": "unknown"}
 
 
+def _load_average():
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except (AttributeError, OSError):  # not on every platform
+        return None
+
+
 def machine_info(tf=None) -> dict:
     """CPU, cores, numpy and its BLAS, TensorFlow: what the numbers came from.
 
@@ -458,7 +465,8 @@ def machine_info(tf=None) -> dict:
         ``blas`` (build: name and version from ``np.show_config``; runtime:
         kernel and threads), ``env`` (the thread and kernel variables that
         change the timings), ``tensorflow`` (version, oneDNN on or off,
-        thread settings; 0 means "one per core").
+        thread settings; 0 means "one per core"), ``load_average`` (1, 5
+        and 15 minutes: other work on a shared machine slows every method).
     """
     try:
         cores = len(os.sched_getaffinity(0))
@@ -481,6 +489,7 @@ def machine_info(tf=None) -> dict:
         "blas": blas,
         "env": {k: os.environ.get(k) for k in names},
         "gemm_buffer_bytes": DEFAULT_BUFFER_BYTES,
+        "load_average": _load_average(),
     }
     if tf is not None:
         try:
@@ -647,6 +656,11 @@ def format_table(results: dict) -> str:
         f"{blas.get('version')} (kernel {blas.get('kernel', '?')}, {blas.get('threads', '?')} threads); "
         f"TensorFlow {tfi.get('version', '-')} (oneDNN {'on' if tfi.get('onednn') else 'off'})"
     )
+    if mach.get("load_average"):
+        la = mach["load_average"]
+        lines.append(f"load average (1/5/15 min) when the run ended: {la[0]} {la[1]} {la[2]} "
+                     f"on {mach['cores']} cores" + (" -- a busy machine: expect noisy timings"
+                                                     if la[0] > mach["cores"] else ""))
     if mach["env"].get("OPENBLAS_CORETYPE"):
         lines.append(
             f"note: OPENBLAS_CORETYPE={mach['env']['OPENBLAS_CORETYPE']} pins numpy's BLAS kernel; "
