@@ -34,10 +34,13 @@ __all__ = [
     "plot_depth_positions",
 ]
 
-#: Colour of windows, highlighted cells and kernel weights overlaid on an input.
+#: Colour of windows and highlighted cells, and of the weight written in each window cell.
 HIGHLIGHT = "#d62728"
-_DATA_CMAP = "Blues"
-_WEIGHT_CMAP = "RdBu_r"
+#: Non-negative data (pixel values, sums): a neutral grey scale, so no channel seems to be "red" or "blue".
+DATA_CMAP = "Greys"
+#: Weights and any signed data: a diverging map centred on 0 (white), purple below and orange above.  It
+#: avoids red, green and blue, which the course uses as channel names.
+SIGNED_CMAP = "PuOr_r"
 
 
 def format_number(v) -> str:
@@ -88,10 +91,6 @@ def _figure_class():
     return _FIGURE_CLASS
 
 
-def _figure(width: float, height: float):
-    return _figure_class()(figsize=(width, height), layout="constrained")
-
-
 def _as_2d(a, name: str) -> np.ndarray:
     a = np.asarray(a, dtype=float)
     if a.ndim != 2:
@@ -99,35 +98,54 @@ def _as_2d(a, name: str) -> np.ndarray:
     return a
 
 
-def _text_colour(cmap, norm, v) -> str:
-    r, g, bl, _ = cmap(norm(v))
-    return "black" if 0.299 * r + 0.587 * g + 0.114 * bl > 0.5 else "white"
+def _figure(width: float, height: float, layout="constrained"):
+    return _figure_class()(figsize=(width, height), layout=layout)
 
 
-def _draw_grid(ax, a, *, cmap=_DATA_CMAP, centred=False, annotate=True, fontsize=None, ticks=True, skip=()):
-    """Draw a 2-D array as a grid of coloured cells, each labelled with its value.
+def _colouring(a, *, signed=None, cmap=None):
+    """Colour map and normalisation for the values ``a``.
 
-    ``centred`` uses a diverging colour scale symmetric about zero (for weights);
-    ``skip`` lists cells ``(i, j)`` left without a label (the caller labels them).
-    Returns the fontsize used for the labels.
+    ``signed=None`` decides from the data: a diverging map centred on 0 when
+    any value is negative, else the neutral grey scale.  ``signed=True`` forces
+    the diverging map (weights).  An explicit ``cmap`` keeps the data's range.
+    The limits are a little wider than the data, so that no cell is white on
+    white or too dark to read its label.
     """
     import matplotlib
     from matplotlib.colors import Normalize
 
     a = np.asarray(a, dtype=float)
-    cmap = matplotlib.colormaps[cmap]
     lo, hi = float(a.min()), float(a.max())
-    if centred:  # symmetric about 0, a little wider than the data so no cell is too dark to read
+    if signed is None:
+        signed = lo < 0 and cmap is None
+    if signed:
         m = 1.4 * max(abs(lo), abs(hi)) or 1.0
-        lo, hi = -m, m
-    elif lo == hi:  # a constant map: a mid-scale colour
-        lo, hi = lo - 1.0, hi + 1.0
-    norm = Normalize(lo, hi)
+        return matplotlib.colormaps[cmap or SIGNED_CMAP], Normalize(-m, m)
+    if lo == hi:  # a constant map: a light colour of the scale
+        return matplotlib.colormaps[cmap or DATA_CMAP], Normalize(lo - 0.7, lo + 1.3)
+    pad = 0.15 * (hi - lo)
+    return matplotlib.colormaps[cmap or DATA_CMAP], Normalize(lo - pad, hi + 2 * pad)
+
+
+def _text_colour(cmap, norm, v) -> str:
+    r, g, bl, _ = cmap(norm(v))
+    return "black" if 0.299 * r + 0.587 * g + 0.114 * bl > 0.5 else "white"
+
+
+def _draw_grid(ax, a, *, signed=None, cmap=None, annotate=True, fontsize=None, ticks=True, skip=()):
+    """Draw a 2-D array as a grid of coloured cells, each labelled with its value.
+
+    ``signed`` and ``cmap`` choose the colours (see :func:`_colouring`);
+    ``skip`` lists cells ``(i, j)`` left without a label (the caller labels
+    them).  Returns the fontsize used for the labels.
+    """
+    a = np.asarray(a, dtype=float)
+    cmap, norm = _colouring(a, signed=signed, cmap=cmap)
     ax.imshow(a, cmap=cmap, norm=norm)
     rows, cols = a.shape
     ax.set_xticks(np.arange(-0.5, cols), minor=True)
     ax.set_yticks(np.arange(-0.5, rows), minor=True)
-    ax.grid(which="minor", color="white", linewidth=1.5)
+    ax.grid(which="minor", color="0.7", linewidth=1)
     ax.tick_params(which="minor", length=0)
     if ticks:
         ax.set_xticks(range(cols))
@@ -148,15 +166,10 @@ def _draw_grid(ax, a, *, cmap=_DATA_CMAP, centred=False, annotate=True, fontsize
     return fontsize
 
 
-def _operator(ax, symbol: str):
-    ax.set_axis_off()
-    ax.text(0.5, 0.5, symbol, ha="center", va="center", fontsize=20, transform=ax.transAxes)
-
-
 # --------------------------------------------------------------------------- figures
 
 
-def plot_maps(maps, titles=None, *, annotate=True, centred=False, suptitle=None, size=2.2):
+def plot_maps(maps, titles=None, *, annotate=True, centred=False, cmap=None, suptitle=None, size=2.2):
     """Draw 2-D arrays side by side, each cell labelled with its value.
 
     Parameters
@@ -168,7 +181,12 @@ def plot_maps(maps, titles=None, *, annotate=True, centred=False, suptitle=None,
     annotate : bool, default True
         Write every value in its cell.
     centred : bool, default False
-        Diverging colours symmetric about 0 (use for weights).
+        Diverging colours symmetric about 0 for every map (use for weights).
+        A map with negative values gets them anyway.
+    cmap : str or sequence of str, optional
+        A matplotlib colour map for all maps, or one per map, e.g.
+        ``("Reds", "Greens", "Blues")`` to draw each channel in its own hue.
+        Default: grey for non-negative maps, diverging about 0 otherwise.
     suptitle : str, optional
     size : float
         Width in inches of one panel.
@@ -183,10 +201,17 @@ def plot_maps(maps, titles=None, *, annotate=True, centred=False, suptitle=None,
         raise ValueError("maps must hold at least one 2-D array")
     if titles is not None and len(titles) != len(maps):
         raise ValueError(f"got {len(titles)} titles for {len(maps)} maps")
-    fig = _figure(size * len(maps), size + (0.4 if suptitle else 0.1))
+    cmaps = [cmap] * len(maps) if cmap is None or isinstance(cmap, str) else list(cmap)
+    if len(cmaps) != len(maps):
+        raise ValueError(f"got {len(cmaps)} colour maps for {len(maps)} maps")
+    # Room for the tallest panel, its title (up to two lines) and tick labels.
+    aspect = max(m.shape[0] / m.shape[1] for m in maps)
+    title_lines = max((t.count("\n") + 1 for t in titles), default=0) if titles is not None else 0
+    height = size * aspect + 0.35 + 0.22 * title_lines + (0.4 if suptitle else 0.0)
+    fig = _figure(size * len(maps) + 0.2, height)
     axes = fig.subplots(1, len(maps), squeeze=False)[0]
     for k, (ax, m) in enumerate(zip(axes, maps)):
-        _draw_grid(ax, m, centred=centred, annotate=annotate, cmap=_WEIGHT_CMAP if centred else _DATA_CMAP)
+        _draw_grid(ax, m, signed=True if centred else None, cmap=cmaps[k], annotate=annotate)
         if titles is not None:
             ax.set_title(titles[k], fontsize=10)
     if suptitle:
@@ -212,10 +237,11 @@ def plot_sliding_window(x, k, positions, *, annotate=True, show_products=None):
 
     Panels, left to right: the kernel ``k``; for each output position
     ``(i, j)`` the input ``x`` with the ``KH x KW`` window starting at row
-    ``i``, column ``j`` outlined and each covered cell's weight written in its
-    corner, titled ``y[i, j] = value``; finally the output ``y`` with those
+    ``i``, column ``j`` outlined and each covered cell's weight written under
+    its value, titled ``y[i, j] = value``; finally the output ``y`` with those
     positions outlined.  No padding, stride 1: ``y`` has shape
-    ``(H - KH + 1, W - KW + 1)``.
+    ``(H - KH + 1, W - KW + 1)``.  Axes are labelled with the indices of
+    ``y[i, j] = sum over a, b of x[i + a, j + b] * k[a, b]``.
 
     Parameters
     ----------
@@ -235,7 +261,8 @@ def plot_sliding_window(x, k, positions, *, annotate=True, show_products=None):
     matplotlib.figure.Figure
         Axes ``[k, position 0, position 1, ..., y]``.  In each position panel
         ``ax.patches[0]`` is the (lightened, outlined) window, a Rectangle at
-        ``(j - 0.5, i - 0.5)`` of width ``KW`` and height ``KH``.
+        ``(j - 0.5, i - 0.5)`` of width ``KW`` and height ``KH``; the sum of
+        products is the text with ``get_gid() == "products"``.
     """
     from matplotlib.patches import Rectangle
 
@@ -257,32 +284,39 @@ def plot_sliding_window(x, k, positions, *, annotate=True, show_products=None):
     y = correlate2d(x, k)
 
     n = len(positions) + 2
-    fig = _figure(2.6 * n, 3.6 if show_products else 3.0)
+    fig = _figure(2.9 * n, 3.2 + (0.2 + 0.17 * kh if show_products else 0.0))
     axes = fig.subplots(1, n, squeeze=False)[0]
-    _draw_grid(axes[0], k, cmap=_WEIGHT_CMAP, centred=True, annotate=annotate)
+    _draw_grid(axes[0], k, signed=True, annotate=annotate)
     axes[0].set_title(f"kernel k  (KH, KW) = ({kh}, {kw})", fontsize=10)
+    axes[0].set_ylabel("row a", fontsize=9)
+    axes[0].set_xlabel("column b", fontsize=9)
     for ax, (i, j) in zip(axes[1:-1], positions):
         window = {(i + a, j + c) for a in range(kh) for c in range(kw)}
         fs = _draw_grid(ax, x, annotate=annotate, skip=window if annotate else ())
         # The window: lightened, outlined, and in each cell the input value over its weight.
-        ax.add_patch(Rectangle((j - 0.5, i - 0.5), kw, kh, facecolor=(1, 1, 1, 0.75), edgecolor=HIGHLIGHT,
+        ax.add_patch(Rectangle((j - 0.5, i - 0.5), kw, kh, facecolor=(1, 1, 1, 0.8), edgecolor=HIGHLIGHT,
                                linewidth=3, zorder=3))
-        # Inside the window: the input value, and under it the weight it is multiplied by.
         for a in range(kh):
             for c in range(kw):
                 if annotate:
-                    ax.text(j + c, i + a - 0.12, format_number(x[i + a, j + c]), ha="center", va="center",
+                    ax.text(j + c, i + a - 0.16, format_number(x[i + a, j + c]), ha="center", va="center",
                             fontsize=fs, color="black", zorder=4)
-                ax.text(j + c, i + a + 0.3, f"×{_term(k[a, c])}", ha="center", va="center",
-                        fontsize=7, color=HIGHLIGHT, fontweight="bold", zorder=4)
+                ax.text(j + c, i + a + 0.26, f"×{_term(k[a, c])}", ha="center", va="center",
+                        fontsize=9, color=HIGHLIGHT, fontweight="bold", zorder=4)
         ax.set_title(f"y[{i}, {j}] = {format_number(y[i, j])}", fontsize=11)
+        ax.set_ylabel("row", fontsize=9)
+        ax.set_xlabel("column", fontsize=9)
         if show_products:
-            ax.set_xlabel(_product_lines(x[i : i + kh, j : j + kw], k), fontsize=8)
+            ax.annotate(_product_lines(x[i : i + kh, j : j + kw], k), xy=(0.5, 0), xycoords="axes fraction",
+                        xytext=(0, -30), textcoords="offset points", ha="center", va="top", fontsize=8,
+                        gid="products")
     ax = axes[-1]
     _draw_grid(ax, y, annotate=annotate)
     for i, j in positions:
         ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor=HIGHLIGHT, linewidth=3, zorder=3))
     ax.set_title(f"output y: H-KH+1 = {ho} rows,\nW-KW+1 = {wo} columns", fontsize=10)
+    ax.set_ylabel("row i", fontsize=9)
+    ax.set_xlabel("column j", fontsize=9)
     return fig
 
 
@@ -291,7 +325,9 @@ def plot_kernel_volume(w, *, channel_names=None, annotate=True, title=None):
 
     The slices are drawn one behind the other along a receding ``C_in``
     axis (slice 0 in front), joined by the edges of the block, each labelled
-    with the weights it holds.
+    with the weights it holds.  Weights are coloured on a diverging scale
+    centred on 0 (a colour bar shows it); the colours say nothing about which
+    channel a slice belongs to.
 
     Parameters
     ----------
@@ -306,12 +342,13 @@ def plot_kernel_volume(w, *, channel_names=None, annotate=True, title=None):
     Returns
     -------
     matplotlib.figure.Figure
-        One axes.  ``ax.patches`` holds one square per weight (``KH * KW *
-        C_in``, slice by slice from the back); each square carries its
-        position in ``patch.get_gid() == "w[kh, kw, c]"``.
+        ``fig.axes[0]`` draws the block: ``ax.patches`` holds one square per
+        weight (``KH * KW * C_in``, slice by slice from the back); each square
+        carries its position in ``patch.get_gid() == "w[kh, kw, c]"``; the
+        slice labels have ``get_gid() == "label c"``.  ``fig.axes[1]`` is the
+        colour bar.
     """
-    import matplotlib
-    from matplotlib.colors import Normalize
+    from matplotlib.cm import ScalarMappable
     from matplotlib.patches import Rectangle
 
     w = np.asarray(w, dtype=float)
@@ -321,12 +358,11 @@ def plot_kernel_volume(w, *, channel_names=None, annotate=True, title=None):
     kh, kw, c_in = w.shape
     if channel_names is not None and len(channel_names) != c_in:
         raise ValueError(f"got {len(channel_names)} channel_names for C_in = {c_in} channels")
-    cmap = matplotlib.colormaps[_WEIGHT_CMAP]
-    m = 1.4 * float(np.abs(w).max()) or 1.0
-    norm = Normalize(-m, m)
-    # Oblique projection: each slice moves up and to the right of the one before.
-    dx, dy = kw + 0.4, 0.5 * kh + 0.4
-    fig = _figure(1.2 + 0.75 * (kw + dx * (c_in - 1)), 1.1 + 0.75 * (kh + dy * (c_in - 1)))
+    cmap, norm = _colouring(w, signed=True)
+    # Oblique projection: each slice moves up and to the right of the one before.  The gap between
+    # slices leaves room for each slice's label, written to its right below the next slice.
+    dx, dy = kw + 1.3, 0.5 * kh + 0.6
+    fig = _figure(2.2 + 0.62 * (kw + dx * (c_in - 1)), 1.1 + 0.62 * (kh + dy * (c_in - 1)))
     ax = fig.add_subplot()
     ax.set_aspect("equal")
     ax.set_axis_off()
@@ -346,8 +382,15 @@ def plot_kernel_volume(w, *, channel_names=None, annotate=True, title=None):
                 if annotate:
                     ax.text(ox + q + 0.5, oy + kh - a - 0.5, format_number(v), ha="center", va="center",
                             fontsize=9, color=_text_colour(cmap, norm, v), zorder=2 * (c_in - c) + 1)
-        label = f"c = {c}" + (f" ({channel_names[c]})" if channel_names is not None else "")
-        ax.text(ox + kw + 0.1, oy + 0.1, label, ha="left", va="bottom", fontsize=8, zorder=2 * (c_in - c) + 1)
+        # The label sits just right of the slice.  There the four dashed edges cross the gap as parallel
+        # lines; put it in the middle of the widest band between them (on a white box, to be safe).
+        label = f"c = {c}" + (f"\n({channel_names[c]})" if channel_names is not None else "")
+        x_label, slope = kw + 0.15, dy / dx
+        rise = (x_label + 0.3 - kw) * slope          # how far the edges have risen at the label's centre
+        levels = sorted([0.0, kw * slope, kh, kh + kw * slope])
+        low, high = max(zip(levels, levels[1:]), key=lambda pair: pair[1] - pair[0])
+        ax.text(ox + x_label, oy + rise + (low + high) / 2, label, ha="left", va="center", fontsize=8,
+                zorder=2 * c_in + 2, gid=f"label {c}", bbox=dict(facecolor="white", edgecolor="none", pad=1.0))
     # Axis labels on the front slice and along the receding edge.
     ax.annotate("", xy=(kw, -0.35), xytext=(0, -0.35), arrowprops=dict(arrowstyle="<->", color="0.3"))
     ax.text(kw / 2, -0.45, f"KW = {kw}", ha="center", va="top", fontsize=9)
@@ -359,17 +402,25 @@ def plot_kernel_volume(w, *, channel_names=None, annotate=True, title=None):
     ax.set_xlim(-1.3, kw + dx * (c_in - 1) + 1.6)
     ax.set_ylim(-1.0, kh + dy * (c_in - 1) + 0.5)
     ax.set_title(title or f"one filter: (KH, KW, C_in) = ({kh}, {kw}, {c_in}), {w.size} weights", fontsize=10)
+    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.6, aspect=15, pad=0.02)
+    bar.set_label("weight value (0 = white)", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
     return fig
 
 
 def plot_channel_sum(x, w, co=0, b=None, *, channel_names=None, annotate=True):
     """How one filter turns ``C_in`` channels into one output map.
 
-    Column ``c`` shows, top to bottom, the input channel ``x[:, :, c]``, its
-    kernel slice ``w[:, :, c, co]`` and their cross-correlation (the partial
-    map of channel ``c``).  The bottom row then adds the partial maps and the
-    bias: ``partial 0 + partial 1 + ... + b[co] = y[:, :, co]``.  No padding,
-    stride 1.
+    Row ``c`` reads ``x[:, :, c] ⋆ w[:, :, c, co] = partial map c``: the input
+    channel cross-correlated with its own kernel slice.  The partial maps,
+    stacked in one column with ``+`` between them, are summed, ``b[co]`` is
+    added at every pixel, and the result is ``y[:, :, co]`` (on the right).
+    No padding, stride 1.
+
+    Every panel is drawn at the same scale (one cell is as large in every
+    panel), so a ``2 x 2`` kernel slice looks smaller than a ``3 x 3`` image.
+    Input values use a grey scale; weights, and computed maps when any of
+    them has a negative value, a diverging scale centred on 0.
 
     Parameters
     ----------
@@ -391,6 +442,7 @@ def plot_channel_sum(x, w, co=0, b=None, *, channel_names=None, annotate=True):
     matplotlib.figure.Figure
         ``fig.convlib_axes`` is a dict of the panels: ``"x"``, ``"w"`` and
         ``"partial"`` (lists with one axes per channel), ``"b"`` and ``"y"``.
+        The operators are figure texts (``fig.texts``).
     """
     x = np.asarray(x, dtype=float)
     w = np.asarray(w, dtype=float)
@@ -400,12 +452,14 @@ def plot_channel_sum(x, w, co=0, b=None, *, channel_names=None, annotate=True):
         raise ValueError(f"x must be one image of shape (H, W, C_in), got shape {x.shape}")
     if w.ndim != 4:
         raise ValueError(f"w must be a kernel bank of shape (KH, KW, C_in, C_out), got shape {w.shape}")
-    c_in, c_out = x.shape[2], w.shape[3]
+    (h, wd, c_in), (kh, kw, _, c_out) = x.shape, w.shape
     if w.shape[2] != c_in:
         raise ValueError(
             f"the kernel depth w.shape[2] = {w.shape[2]} must equal the number of input channels "
             f"C_in = x.shape[2] = {c_in}: every filter spans all input channels"
         )
+    if kh > h or kw > wd:
+        raise ValueError(f"the kernel (KH, KW) = ({kh}, {kw}) is larger than the input (H, W) = ({h}, {wd})")
     if not 0 <= co < c_out:
         raise ValueError(f"co must be in 0..{c_out - 1} (C_out = {c_out}), got {co}")
     if channel_names is not None and len(channel_names) != c_in:
@@ -413,40 +467,89 @@ def plot_channel_sum(x, w, co=0, b=None, *, channel_names=None, annotate=True):
     bias = 0.0 if b is None else float(np.asarray(b, dtype=float).reshape(-1)[co])
     partials = [correlate2d(x[:, :, c], w[:, :, c, co]) for c in range(c_in)]
     y = np.sum(partials, axis=0) + bias
+    ho, wo = y.shape
+    b_map = np.full(y.shape, bias)
+    # One colouring rule for the computed maps: diverging about 0 if any of them is negative.
+    signed_out = min(min(p.min() for p in partials), bias, y.min()) < 0
 
-    ncols = 2 * c_in + 3  # map, op, map, op, ..., map, op, bias, op, y
-    ratios = [1.0, 0.22] * c_in + [1.0, 0.22, 1.0]
-    fig = _figure(1.1 + 2.3 * (c_in + 2), 7.0)
-    gs = fig.add_gridspec(3, ncols, width_ratios=ratios)
+    # Manual layout in inches: every panel at `cell` inches per array cell, wide enough for the labels.
+    cell = min(0.42, 2.4 / max(h, wd))
+    if annotate:
+        arrays = [x, w[:, :, :, co], *partials, y, [bias]]
+        longest = max(len(format_number(v)) for a in arrays for v in np.ravel(a))
+        fontsize = 11 if longest <= 3 else 9 if longest <= 5 else 7   # as _draw_grid chooses
+        cell = max(cell, longest * 0.62 * fontsize / 72 / 0.75)
+    title_h, tick_h, gap_h = 0.28, 0.2, 0.34   # above a panel, below it, between rows (holds a '+')
+    op_w, sum_w, left, right, top = 0.75, 1.2, 0.4, 0.2, 0.55
+    row_h = title_h + h * cell + tick_h
+    widths = [wd * cell, op_w, kw * cell, op_w, wo * cell, sum_w, wo * cell, op_w, wo * cell]
+    fig_w = left + sum(widths) + right
+    fig_h = top + c_in * row_h + (c_in - 1) * gap_h + 0.15
+    fig = _figure(fig_w, fig_h, layout=None)
+    col_x = left + np.concatenate([[0.0], np.cumsum(widths)[:-1]])   # left edge of each column, inches
+
+    def add_panel(col, centre_from_top, rows, cols):
+        """An axes for a rows x cols array in column `col`, centred at `centre_from_top` inches."""
+        width, height = cols * cell, rows * cell
+        left_in = col_x[col] + (widths[col] - width) / 2
+        bottom_in = fig_h - centre_from_top - height / 2
+        return fig.add_axes([left_in / fig_w, bottom_in / fig_h, width / fig_w, height / fig_h])
+
+    def add_text(col, centre_from_top, text, **kw_):
+        fig.text((col_x[col] + widths[col] / 2) / fig_w, 1 - centre_from_top / fig_h, text, ha="center",
+                 va="center", **kw_)
+
     panels = {"x": [], "w": [], "partial": []}
-    for c in range(c_in):
+    centres = [top + c * (row_h + gap_h) + title_h + h * cell / 2 for c in range(c_in)]
+    for c, mid in enumerate(centres):
         name = f" ({channel_names[c]})" if channel_names is not None else ""
-        ax = fig.add_subplot(gs[0, 2 * c])
+        ax = add_panel(0, mid, h, wd)
         _draw_grid(ax, x[:, :, c], annotate=annotate)
         ax.set_title(f"x[:, :, {c}]{name}", fontsize=10)
         panels["x"].append(ax)
-        ax = fig.add_subplot(gs[1, 2 * c])
-        _draw_grid(ax, w[:, :, c, co], cmap=_WEIGHT_CMAP, centred=True, annotate=annotate)
-        ax.set_title(f"⋆ w[:, :, {c}, {co}]", fontsize=10)
+        add_text(1, mid - 0.08, "⋆", fontsize=26)
+        add_text(1, mid + 0.25, "correlate", fontsize=7, color="0.3")
+        ax = add_panel(2, mid, kh, kw)
+        _draw_grid(ax, w[:, :, c, co], signed=True, annotate=annotate)
+        ax.set_title(f"w[:, :, {c}, {co}]", fontsize=10)
         panels["w"].append(ax)
-        ax = fig.add_subplot(gs[2, 2 * c])
-        _draw_grid(ax, partials[c], annotate=annotate)
-        ax.set_title(f"= partial map of channel {c}", fontsize=10)
+        add_text(3, mid, "=", fontsize=20)
+        ax = add_panel(4, mid, ho, wo)
+        _draw_grid(ax, partials[c], signed=signed_out, annotate=annotate)
+        ax.set_title(f"partial map {c}", fontsize=10)
         panels["partial"].append(ax)
-        _operator(fig.add_subplot(gs[2, 2 * c + 1]), "+")
-    ax = fig.add_subplot(gs[2, ncols - 3])
-    _draw_grid(ax, np.full(y.shape, bias), annotate=annotate)
-    ax.set_title(f"b[{co}] (added everywhere)", fontsize=10)
+        if c > 0:   # '+' between this partial map and the one above
+            add_text(4, mid - h * cell / 2 - title_h - gap_h / 2 + 0.02, "+", fontsize=18)
+    # The sum: a bracket spanning the partial maps, then '+ b = y' at mid-height.
+    mid_all = (centres[0] + centres[-1]) / 2
+    top_in = centres[0] - ho * cell / 2
+    bottom_in = centres[-1] + ho * cell / 2
+    xb = (col_x[5] + 0.12) / fig_w
+    fig.add_artist(_bracket(fig, xb, 1 - top_in / fig_h, 1 - bottom_in / fig_h, 0.08 / fig_w))
+    fig.text((col_x[5] + 0.27) / fig_w, 1 - mid_all / fig_h, "sum", ha="left", va="center", fontsize=10)
+    fig.text((col_x[5] + 0.95) / fig_w, 1 - mid_all / fig_h, "+", ha="center", va="center", fontsize=20)
+    ax = add_panel(6, mid_all, ho, wo)
+    _draw_grid(ax, b_map, signed=signed_out, annotate=annotate)
+    ax.set_title(f"b[{co}] at every pixel", fontsize=10)
     panels["b"] = ax
-    _operator(fig.add_subplot(gs[2, ncols - 2]), "=")
-    ax = fig.add_subplot(gs[2, ncols - 1])
-    _draw_grid(ax, y, annotate=annotate)
+    add_text(7, mid_all, "=", fontsize=20)
+    ax = add_panel(8, mid_all, ho, wo)
+    _draw_grid(ax, y, signed=signed_out, annotate=annotate)
     ax.set_title(f"y[:, :, {co}]", fontsize=11, fontweight="bold")
     panels["y"] = ax
-    fig.suptitle(f"filter co = {co}: each channel is cross-correlated (⋆) with its own kernel slice, "
-                 f"the {c_in} partial maps are summed, b[{co}] is added", fontsize=11)
+    fig.suptitle(f"filter co = {co}: each input channel c is cross-correlated with its own kernel slice "
+                 f"w[:, :, c, {co}];\nthe {c_in} partial maps are summed and b[{co}] is added", fontsize=10,
+                 y=1 - 0.06 / fig_h, va="top")
     fig.convlib_axes = panels
     return fig
+
+
+def _bracket(fig, x, y_top, y_bottom, depth):
+    """A right square bracket ']' from y_top to y_bottom at x (figure fractions)."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([x, x + depth, x + depth, x], [y_top, y_top, y_bottom, y_bottom], transform=fig.transFigure,
+                  color="0.2", linewidth=1.5)
 
 
 def plot_depth_positions(c_in, depths):

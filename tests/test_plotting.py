@@ -22,6 +22,27 @@ def texts(ax):
     return [t.get_text() for t in ax.texts]
 
 
+def products(ax):
+    """The sum-of-products text under a sliding-window panel."""
+    (text,) = [t.get_text() for t in ax.texts if t.get_gid() == "products"]
+    return text
+
+
+def figure_box(fig):
+    """Draw the figure; return a function telling whether an artist lies inside it (display units)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()   # the figures are made without pyplot, so give them a canvas
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+
+    def inside(artist):
+        e = artist.get_window_extent(renderer)
+        return box.x0 - 1 <= e.x0 and e.x1 <= box.x1 + 1 and box.y0 - 1 <= e.y0 and e.y1 <= box.y1 + 1
+
+    return inside
+
+
 def correlate_loops(x, k):
     """Independent single-channel cross-correlation: one window at a time."""
     kh, kw = k.shape
@@ -68,11 +89,30 @@ def test_plot_maps_draws_each_map_with_its_values(rng):
         assert texts(ax) == [format_number(v) for v in np.ravel(m)]
 
 
+def test_plot_maps_titles_fit_and_colours_can_follow_the_channels():
+    x = np.ones((3, 3, 3)) * [1, 100, 10000]
+    fig = plotting.plot_maps([x[:, :, c] for c in range(3)], ["x[0, :, :, 0]  red", "green", "blue"],
+                             cmap=("Reds", "Greens", "Blues"))
+    inside = figure_box(fig)
+    for ax, name in zip(fig.axes, ["Reds", "Greens", "Blues"]):
+        assert inside(ax.title)
+        assert ax.images[0].get_cmap().name == name
+    # Default: neutral grey for non-negative data, a diverging map centred on 0 for signed data.
+    fig = plotting.plot_maps([np.arange(4.0).reshape(2, 2), np.array([[-5.0, 26.0]])], ["a\nsecond line", "b"])
+    inside = figure_box(fig)
+    plain, signed = (ax.images[0] for ax in fig.axes)
+    assert plain.get_cmap().name == plotting.DATA_CMAP
+    assert signed.get_cmap().name == plotting.SIGNED_CMAP and signed.norm.vmin == -signed.norm.vmax
+    assert all(inside(ax.title) for ax in fig.axes)
+
+
 def test_plot_maps_rejects_bad_input():
     with pytest.raises(ValueError, match="2-D"):
         plotting.plot_maps([np.ones((2, 2, 3))])
     with pytest.raises(ValueError, match="titles"):
         plotting.plot_maps([np.ones((2, 2))], ["a", "b"])
+    with pytest.raises(ValueError, match="colour maps"):
+        plotting.plot_maps([np.ones((2, 2))], cmap=["Reds", "Blues"])
 
 
 @pytest.mark.parametrize("shape, kshape", [((4, 5), (2, 3)), ((6, 3), (3, 1)), ((3, 3), (3, 3))])
@@ -98,8 +138,13 @@ def test_plot_sliding_window_draws_windows_and_values(rng, shape, kshape):
         # Each window cell is labelled with the weight that multiplies it.
         weights = [t[1:].strip("()") for t in texts(ax) if t.startswith("×")]
         assert Counter(weights) == Counter(format_number(v) for v in k.ravel())
+        # Weight labels are readable, not footnote-sized.
+        assert min(t.get_fontsize() for t in ax.texts if t.get_text().startswith("×")) >= 9
         # The sum of products, one kernel row per line.
-        assert len(ax.get_xlabel().split("\n")) == kh
+        assert len(products(ax).split("\n")) == kh
+        assert (ax.get_ylabel(), ax.get_xlabel()) == ("row", "column")
+    assert (axes[0].get_ylabel(), axes[0].get_xlabel()) == ("row a", "column b")
+    assert (axes[-1].get_ylabel(), axes[-1].get_xlabel()) == ("row i", "column j")
     y_ax = axes[-1]
     np.testing.assert_array_equal(image(y_ax), expected_y)
     assert image(y_ax).shape == (ho, wo)
@@ -110,7 +155,7 @@ def test_plot_sliding_window_products_add_up():
     x = np.array([[1.0, 2.0], [3.0, -4.0]])
     k = np.array([[2.0, -1.0], [0.5, 1.0]])
     ax = plotting.plot_sliding_window(x, k, [(0, 0)]).axes[1]
-    assert ax.get_xlabel() == "1·2 + 2·(-1)\n+ 3·0.5 + (-4)·1"
+    assert products(ax) == "1·2 + 2·(-1)\n+ 3·0.5 + (-4)·1"
     assert ax.get_title() == f"y[0, 0] = {format_number(2 - 2 + 1.5 - 4)}"
 
 
@@ -124,7 +169,7 @@ def test_plot_sliding_window_rejects_positions_outside_the_output():
 def test_plot_kernel_volume_draws_every_weight_once(rng):
     w = rng.integers(-4, 5, size=(2, 3, 4)).astype(float)
     fig = plotting.plot_kernel_volume(w, channel_names=list("abcd"))
-    (ax,) = fig.axes
+    ax, bar = fig.axes
     squares = [p for p in ax.patches if p.get_gid()]
     assert len(squares) == w.size
     assert {p.get_gid() for p in squares} == {f"w[{a}, {q}, {c}]" for a, q, c in np.ndindex(w.shape)}
@@ -133,9 +178,37 @@ def test_plot_kernel_volume_draws_every_weight_once(rng):
     numbers = [t for t in labels if t.lstrip("-").isdigit()]
     assert Counter(numbers) == Counter(format_number(v) for v in w.ravel())
     for c, name in enumerate("abcd"):
-        assert f"c = {c} ({name})" in labels
+        assert f"c = {c}\n({name})" in labels
     assert {"KH = 2", "KW = 3", "C_in = 4"} <= set(labels)
     assert "(2, 3, 4)" in ax.get_title() and "24 weights" in ax.get_title()
+
+
+    # The colours are explained: a colour bar, symmetric about 0, covering every weight; the colours
+    # are not the channel colours red/green/blue.
+    lo, hi = bar.get_ylim()
+    assert lo == -hi and hi >= np.abs(w).max()
+    assert "weight" in bar.get_ylabel()
+    assert plotting.SIGNED_CMAP not in {"Reds", "Greens", "Blues", "RdBu", "RdBu_r"}
+
+
+@pytest.mark.parametrize("shape", [(2, 2, 3), (3, 3, 3), (3, 2, 4), (1, 3, 2)])
+def test_plot_kernel_volume_labels_clear_the_dashed_edges(shape):
+    fig = plotting.plot_kernel_volume(np.ones(shape), channel_names=[f"ch{c}" for c in range(shape[2])])
+    inside = figure_box(fig)
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    edges = [line for line in ax.lines if line.get_linestyle() == "--"]
+    assert len(edges) == 4
+    for c in range(shape[2]):
+        (label,) = [t for t in ax.texts if t.get_gid() == f"label {c}"]
+        assert inside(label)
+        box = label.get_window_extent(renderer)
+        for line in edges:   # sample each dashed edge densely, in display coordinates
+            (x0, y0), (x1, y1) = ax.transData.transform(np.transpose(line.get_data()))
+            t = np.linspace(0, 1, 400)
+            px, py = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+            hits = (px > box.x0) & (px < box.x1) & (py > box.y0) & (py < box.y1)
+            assert not hits.any(), f"label of slice {c} overlaps a dashed edge"
 
 
 def test_plot_kernel_volume_squares_sit_on_their_slice():
@@ -183,6 +256,51 @@ def test_plot_channel_sum_matches_conv2d(rng, co):
     np.testing.assert_allclose(image(panels["y"]), convlib.conv2d(x, w, b)[:, :, co])
     np.testing.assert_allclose(image(panels["y"]), partials[0] + partials[1] + b[co])
     assert panels["y"].get_title() == f"y[:, :, {co}]"
+
+
+@pytest.mark.parametrize("x_shape, w_shape", [((3, 3, 3), (2, 2, 3, 1)), ((5, 6, 3), (3, 3, 3, 2)),
+                                              ((4, 7, 2), (1, 3, 2, 1))])
+def test_plot_channel_sum_draws_every_panel_at_one_scale(rng, x_shape, w_shape):
+    x = rng.integers(0, 5, size=x_shape).astype(float)
+    w = rng.integers(-2, 3, size=w_shape).astype(float)
+    fig = plotting.plot_channel_sum(x, w, b=np.ones(w_shape[3]))
+    inside = figure_box(fig)
+    panels = fig.convlib_axes
+    axes = panels["x"] + panels["w"] + panels["partial"] + [panels["b"], panels["y"]]
+    # Inches per array cell, across and down, the same in every panel: a kernel slice is drawn
+    # smaller than the image it slides over.
+    scales = []
+    for ax in axes:
+        rows, cols = image(ax).shape
+        box = ax.get_position()
+        scales += [box.width * fig.get_figwidth() / cols, box.height * fig.get_figheight() / rows]
+    np.testing.assert_allclose(scales, scales[0], rtol=1e-6)
+    # Nothing is cut off, and panels do not overlap.
+    for artist in [*axes, *(ax.title for ax in axes), *fig.texts]:
+        assert inside(artist)
+    boxes = [ax.get_position() for ax in axes]
+    for i, p in enumerate(boxes):
+        for q in boxes[i + 1:]:
+            assert not (p.x0 < q.x1 and q.x0 < p.x1 and p.y0 < q.y1 and q.y0 < p.y1)
+    # The operators are readable: the correlation symbol is as large as the '=' and '+'.
+    operators = {t.get_text(): t.get_fontsize() for t in fig.texts}
+    assert operators["⋆"] >= 18 and operators["="] >= 18 and operators["+"] >= 18
+
+
+def test_plot_channel_sum_colours_signed_maps_about_zero():
+    x = np.array([[[1.0], [0.0]], [[0.0], [1.0]]])
+    w = np.array([[[[-3.0]]]])       # 1 x 1 kernel: the partial map is -3 * x
+    panels = plotting.plot_channel_sum(x, w, b=[2.0]).convlib_axes
+    assert panels["x"][0].images[0].get_cmap().name == plotting.DATA_CMAP       # non-negative input
+    assert panels["w"][0].images[0].get_cmap().name == plotting.SIGNED_CMAP     # weights: always signed
+    for key in ("b", "y"):                                                      # the maps that sum
+        im = panels[key].images[0]
+        assert im.get_cmap().name == plotting.SIGNED_CMAP and im.norm.vmin == -im.norm.vmax
+    im = panels["partial"][0].images[0]
+    assert im.get_cmap().name == plotting.SIGNED_CMAP and im.norm(0.0) == 0.5    # 0 in the middle (white)
+    # Non-negative results stay grey.
+    panels = plotting.plot_channel_sum(x, -w, b=[2.0]).convlib_axes
+    assert panels["y"].images[0].get_cmap().name == plotting.DATA_CMAP
 
 
 def test_plot_channel_sum_rejects_a_wrong_kernel_depth():
