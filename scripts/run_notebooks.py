@@ -35,8 +35,9 @@ def execute(path: Path, timeout: int) -> float:
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
-    # Keep stored notebooks free of per-run noise.
-    nb.metadata.pop("widgets", None)
+    # Keep stored notebooks free of per-run noise.  The widget state stays
+    # (nb.metadata["widgets"]): with it JupyterLab shows the stored widgets
+    # instead of their text fallback before the notebook is run.
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     nbformat.write(nb, path)
