@@ -54,8 +54,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import checks as _checks  # noqa: F401  (loaded now: a submission that edits the file on disk changes nothing)
 from .check_record import MIME, decode, fingerprint
+from .grade_guard import check_module_names
+
+# Every check module is loaded now, before any submission runs: one that edits the files on disk changes nothing.
+for _name in check_module_names():
+    __import__(_name)
 
 __all__ = ["grade_paths", "grade_notebook", "load_sources", "find_notebooks", "plan", "format_report",
            "write_json_atomic", "main", "DEFAULT_TIMEOUT"]
@@ -148,19 +152,30 @@ class Source:
 
 
 def load_sources(solutions: Path) -> dict:
-    """Every ``*.ipynb`` in ``solutions`` by file name, validated as an nbgrader source."""
-    from .exercises import validate_source
+    """Every ``*.ipynb`` in ``solutions`` by file name.
 
-    import nbformat
-
+    Raises
+    ------
+    ValueError
+        A source whose test cells lack a grade_id or points, or repeat a grade_id
+        (``python -m convlib.exercises --check`` reports every format problem).
+    """
     sources = {}
     for path in sorted(Path(solutions).glob("*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
-        problems = validate_source(nb, path.name)
-        if problems:
-            raise ValueError("; ".join(problems))
         cells, meta = read_cells(path)
-        exercise = (meta.get("convlib") or {}).get("exercise", path.stem)
+        seen = set()
+        for cell in cells:
+            nbg = _grade_meta(cell)
+            gid = nbg.get("grade_id")
+            if not nbg:
+                continue
+            if not isinstance(gid, str) or not gid or gid in seen:
+                raise ValueError(f"{path.name}: a missing or repeated grade_id ({gid!r})")
+            seen.add(gid)
+            if nbg.get("grade") and not isinstance(nbg.get("points"), (int, float)):
+                raise ValueError(f"{path.name}: test cell {gid!r} has no points")
+        exercise = (meta.get("convlib") or {}).get("exercise", path.stem) if isinstance(meta.get("convlib"), dict) \
+            else path.stem
         sources[path.name] = Source(path, cells, exercise)
     return sources
 
@@ -309,7 +324,8 @@ def _judge(test_code, records, run, timeout):
     if run.status == "timeout":
         problem = ("timeout", f"stopped after {timeout:g} s: does a loop never end?")
     elif run.status == "dead":
-        problem = ("kernel died", "the kernel died while this test ran (exit(), os._exit or a crash)")
+        problem = ("kernel died", run.evalue if run.ename == "exit" else
+                   "the kernel died while this test ran (os._exit, a crash or running out of memory)")
     elif run.status == "error":
         problem = ("not implemented" if run.ename == "NotImplementedError" else "error", run.message)
     else:

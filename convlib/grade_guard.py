@@ -5,9 +5,10 @@ then, around each test cell, the grader runs ``reset()`` and ``emit()``:
 
 * ``reset()`` undoes what the submission did to the modules the checks rely on
   (numpy, convlib, builtins, importlib: every attribute it rebound or deleted
-  is put back, replaced ``sys.modules`` entries too), loads ``convlib.checks``
-  afresh from its file, and switches the checks to *recording*: they call the
-  learner's functions and keep the answers, without judging them.
+  is put back, replaced ``sys.modules`` entries too), loads every check module
+  (``convlib/check*.py``) afresh from its file, and switches the checks to
+  *recording*: they call the learner's functions and keep the answers, without
+  judging them.
 * ``emit()`` sends the recorded answers to the grader as one display message.
 
 The verdict is reached in the grader's own process (see
@@ -20,15 +21,23 @@ something (``np.sum = ...`` in an experiment, say) is still graded fairly.
 from __future__ import annotations
 
 import builtins
+import importlib
 import importlib.util
 import sys
+from pathlib import Path
 
-__all__ = ["install", "reset", "emit"]
+__all__ = ["check_module_names", "install", "reset", "emit"]
 
 _PROTECTED = ("numpy", "convlib", "importlib")
-_CHECK_MODULES = ("convlib.check_record", "convlib.check_tools", "convlib.checks")
 _MISSING = object()
 _state: dict = {}
+
+
+def check_module_names() -> list:
+    """``convlib.check_record``, ``convlib.check_tools``, then every other ``convlib/check*.py``, in load order."""
+    first = ["convlib.check_record", "convlib.check_tools"]
+    found = sorted(f"convlib.{p.stem}" for p in Path(__file__).parent.glob("check*.py"))
+    return first + [name for name in found if name not in first]
 
 
 def install() -> None:
@@ -38,8 +47,11 @@ def install() -> None:
     from IPython.display import publish_display_data
 
     import convlib
-    import convlib.checks  # noqa: F401  (also imports check_tools and check_record)
     from convlib.check_record import MIME
+
+    names = check_module_names()
+    for name in names:
+        importlib.import_module(name)
 
     snapshot = {}
     for name, module in list(sys.modules.items()):
@@ -47,7 +59,7 @@ def install() -> None:
             snapshot[name] = (module, dict(vars(module)))
     _state.update(
         snapshot=snapshot,
-        paths={name: sys.modules[name].__file__ for name in _CHECK_MODULES},
+        paths={name: sys.modules[name].__file__ for name in names},
         convlib=convlib,
         publish=publish_display_data,
         mime=MIME,
@@ -72,7 +84,7 @@ def reset() -> None:
                     put(module, key, value)
                 except (AttributeError, TypeError):  # a read-only attribute: it cannot have been changed
                     pass
-    for name in _CHECK_MODULES:
+    for name in state["paths"]:
         spec = state["spec_from_file_location"](name, state["paths"][name])
         module = state["module_from_spec"](spec)
         sys.modules[name] = module

@@ -142,7 +142,14 @@ class KernelSession:
 
     # -- running code ---------------------------------------------------------------------------------------
     def execute(self, code: str, timeout: float) -> ExecResult:
-        """Run ``code``; always returns within about ``timeout + GRACE_S`` seconds (plus a restart)."""
+        """Run ``code``; always returns within about ``timeout + GRACE_S`` seconds."""
+        result = self._execute(code, timeout)
+        if os.environ.get("CONVLIB_GRADE_DEBUG"):
+            print(f"[grade] {id(self.km) % 10000:04d} {code[:40]!r:44} -> {result.status} started={result.started} "
+                  f"restarted={result.restarted} data={len(result.data)} {result.message[:60]}", file=sys.stderr)
+        return result
+
+    def _execute(self, code: str, timeout: float) -> ExecResult:
         result = ExecResult()
         if not self.alive():
             result.status = "dead"
@@ -200,6 +207,13 @@ class KernelSession:
                 if payload is not None:
                     result.data.append(payload)
         reply = self._reply(msg_id)
+        payload = reply.get("payload") if isinstance(reply, dict) else None
+        if isinstance(payload, list) and any(isinstance(p, dict) and p.get("source") == "ask_exit" for p in payload):
+            # exit() / quit(): the kernel shuts down right after this reply. Count it as dead now, not at
+            # whatever runs next.
+            result.status = "dead"
+            result.ename, result.evalue = "exit", "the code called exit(): the kernel shut down"
+            return result
         if reply is not None and reply.get("status") == "error":
             if result.status == "ok":
                 result.status = "error"
