@@ -308,8 +308,8 @@ def check_fingerprint(fn, *, seed=0):
 def check_channel_kernels_to_w(fn, *, seed=0):
     """Check ``fn(kernels) -> w``: C_in 2-D kernels ``(KH, KW)`` -> one filter's weights ``(KH, KW, C_in, 1)``.
 
-    The expected ``w`` is defined by what it must do: ``conv2d(x, w)[..., 0]``
-    equals the sum over c of ``correlate2d(x[..., c], kernels[c])``.
+    ``kernels[c]`` must land at ``w[:, :, c, 0]``: that is what makes
+    ``conv2d(x, w)[..., 0]`` the sum over c of ``correlate2d(x[..., c], kernels[c])``.
     """
     rng = _default_rng(seed)
     shapes = [(3, 2, 3), (2, 2, 1), (1, 3, 4), (3, 3, 2)] + [tuple(int(v) for v in rng.integers(1, 5, 3)) for _ in range(2)]

@@ -458,6 +458,18 @@ def test_same_padding_and_output_size_match_tensorflow(tf):
     checks.check_same_padding(same_padding)
 
 
+def test_channel_kernels_expectation_is_the_channel_sum():
+    """The w the check expects makes conv2d the sum of per-channel correlations with the given kernels."""
+    rng = np.random.default_rng(4)
+    seen = []
+    checks.check_channel_kernels_to_w(lambda ks: seen.append(ks) or np.stack(ks, -1)[..., None])
+    for kernels in seen:
+        w = np.stack(kernels, -1)[..., None]
+        x = rng.normal(size=(kernels[0].shape[0] + 3, kernels[0].shape[1] + 2, len(kernels)))
+        by_channel = sum(convlib.correlate2d(x[..., c], k) for c, k in enumerate(kernels))
+        np.testing.assert_allclose(convlib.conv2d(x, w)[..., 0], by_channel, rtol=1e-12, atol=1e-12)
+
+
 def test_dilated_kernel_expectation_matches_convlib_dilation():
     """Correlating with the zero-stuffed kernel equals correlating with dilation=d."""
     rng = np.random.default_rng(2)
