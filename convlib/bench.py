@@ -592,6 +592,7 @@ def run(quick: bool = False, repeats: int | None = None, cases=None, with_tf: bo
     """
     t0 = time.perf_counter()
     repeats = repeats or (5 if quick else 7)
+    onednn_from = "environment" if "TF_ENABLE_ONEDNN_OPTS" in os.environ else "benchmark default"
     if not with_tf:
         tf = None
     elif tf is None:
@@ -612,6 +613,7 @@ def run(quick: bool = False, repeats: int | None = None, cases=None, with_tf: bo
         "widget_update_ms": widget_update_ms(3 if quick else 5) if with_widget else None,
         "machine": machine_info(tf),
         "settings": {"quick": quick, "repeats": repeats, "statistic": "median",
+                     "tf_onednn_setting_from": onednn_from if tf is not None else None,
                      "wall_s": time.perf_counter() - t0},
     }
 
