@@ -68,3 +68,11 @@ def test_readme_error_example_is_what_convlib_says():
     with pytest.raises(ValueError) as err:
         convlib.conv2d(np.zeros((1, 5, 5, 3)), np.ones((3, 3)))
     assert " ".join(shown.split()) == " ".join(f"ValueError: {err.value}".split())
+
+
+def test_readme_exercise_counts_match_the_sources():
+    sources = sorted((ROOT / "solutions").glob("*.ipynb"))
+    graded = [c["metadata"]["nbgrader"] for p in sources for c in load(p)["cells"]
+              if c["metadata"].get("nbgrader", {}).get("grade")]
+    claim = f"{len(sources)} notebooks, {len(graded)} graded tasks, {sum(g['points'] for g in graded)} points"
+    assert claim in (ROOT / "README.md").read_text(), claim
