@@ -571,7 +571,7 @@ def run(quick: bool = False, repeats: int | None = None, cases=None, with_tf: bo
         Batch 2 instead of 8 and 5 repeats (``--quick``).
     repeats : int, optional
         Timed runs per method (at least 5 for reported numbers); default 5
-        for quick, 7 for the full run.
+        for quick, 11 for the full run.
     cases : list of Case, optional
         Instead of :func:`suite` (the tests use tiny ones).
     with_tf, with_widget : bool
@@ -591,7 +591,7 @@ def run(quick: bool = False, repeats: int | None = None, cases=None, with_tf: bo
         ``widget_update_ms``, ``machine``, ``settings``.
     """
     t0 = time.perf_counter()
-    repeats = repeats or (5 if quick else 7)
+    repeats = repeats or (5 if quick else 11)
     onednn_from = "environment" if "TF_ENABLE_ONEDNN_OPTS" in os.environ else "benchmark default"
     if not with_tf:
         tf = None
@@ -682,8 +682,10 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="batch 2 instead of 8, 5 repeats (< 60 s)")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
-    parser.add_argument("--repeats", type=int, default=None, help="timed runs per method (default 7, quick 5)")
+    parser.add_argument("--repeats", type=int, default=None, help="timed runs per method (default 11, quick 5)")
     args = parser.parse_args(argv)
+    if args.repeats is not None and args.repeats < 5:
+        parser.error(f"--repeats must be at least 5 (the median of at least 5 timed runs), got {args.repeats}")
     results = run(quick=args.quick, repeats=args.repeats)
     print(format_table(results))
     if args.json:
