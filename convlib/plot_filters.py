@@ -17,6 +17,12 @@ from __future__ import annotations
 import numpy as np
 
 from .geometry import as_pair, conv_geometry
+from .plotting import SIGNED_CMAP
+
+#: Non-negative images and maps: black (0) to white, like a photo.
+IMAGE_CMAP = "gray"
+#: Weight colour limits are this much wider than the largest weight: the darkest cells stay readable.
+WIDEN = 1.4
 
 __all__ = ["sample_image", "plot_filter_bank", "plot_conv_stack", "plot_channel_mix", "stack_shapes"]
 
@@ -71,8 +77,13 @@ def plot_filter_bank(w, y=None, *, channel_names=None, filter_names=None, annota
     -------
     matplotlib.figure.Figure
         Axes in row-major order: for each filter, C_in weight panels (images
-        of ``w[:, :, ci, co]``, colour limits ``+-max|w[..., co]|``) and then,
-        if ``y`` is given, the map ``y[..., co]``.
+        of ``w[:, :, ci, co]`` in the diverging map ``SIGNED_CMAP``, colour
+        limits ``+-WIDEN * max|w[..., co]|``, so that no weight is too dark
+        to read its label) and then, if ``y`` is given, the map
+        ``y[..., co]``: grey (``IMAGE_CMAP``) when it has no negative value,
+        else the diverging map centred on 0 with limits ``+-`` the 99th
+        percentile of ``|y[..., co]|`` (the rarest extremes saturate, so
+        that thin edges do not wash the rest of the map out to white).
     """
     w = np.asarray(w, float)
     if w.ndim != 4:
@@ -92,15 +103,16 @@ def plot_filter_bank(w, y=None, *, channel_names=None, filter_names=None, annota
     fig = _figure(figsize=(1.9 * ncols + 1.2, 1.9 * c_out + 0.4), layout="constrained")
     axes = fig.subplots(c_out, ncols, squeeze=False)
     for co in range(c_out):
-        vmax = float(np.abs(w[..., co]).max()) or 1.0  # one colour scale per filter
+        top = float(np.abs(w[..., co]).max()) or 1.0  # one colour scale per filter
+        vmax = WIDEN * top
         for ci in range(c_in):
             ax = axes[co, ci]
             k = w[:, :, ci, co]
-            ax.imshow(k, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+            ax.imshow(k, cmap=SIGNED_CMAP, vmin=-vmax, vmax=vmax)
             if annotate:
                 for a in range(kh):
                     for b in range(kw):
-                        dark = abs(k[a, b]) > 0.6 * vmax
+                        dark = abs(k[a, b]) > 0.6 * top
                         ax.text(b, a, f"{k[a, b]:.2g}", ha="center", va="center", in_layout=False, fontsize=8,
                                 color="white" if dark else "black")
             ax.set_xticks([])
@@ -111,14 +123,20 @@ def plot_filter_bank(w, y=None, *, channel_names=None, filter_names=None, annota
                 ax.set_ylabel(f"{filter_names[co]}\nw[..., {co}]", fontsize=9)
         if y is not None:
             ax = axes[co, c_in]
-            ax.imshow(y[:, :, co], cmap="gray")
+            m = y[:, :, co]
+            if m.min() < 0:  # signed map: white is 0, orange above, purple below
+                ymax = float(np.percentile(np.abs(m), 99)) or float(np.abs(m).max())
+                ax.imshow(m, cmap=SIGNED_CMAP, vmin=-ymax, vmax=ymax)
+            else:
+                ax.imshow(m, cmap=IMAGE_CMAP)
             ax.set_xticks([])
             ax.set_yticks([])
             if co == 0:
                 ax.set_title("its output map\ny[..., co]", fontsize=9)
+    maps_note = "; maps with negative values likewise, else grey" if y is not None else ""
     fig.suptitle(
         f"kernel bank w, shape {w.shape} = {c_out} filters, each {kh}x{kw}x{c_in}\n"
-        "(red > 0, blue < 0; one colour scale per filter)",
+        f"(weights: orange > 0, white = 0, purple < 0; one colour scale per filter{maps_note})",
         fontsize=10,
     )
     return fig
@@ -249,7 +267,9 @@ def plot_channel_mix(x, weights, y=None, *, channel_names=None, title=None):
     matplotlib.figure.Figure
         Panels: the colour image (C_in == 3 only), each weighted channel
         ``weights[ci] * x[..., ci]`` titled with its weight, and ``y``, all on
-        one grey scale, so the panels visibly add up to ``y``.
+        one colour scale, so the panels visibly add up to ``y``: grey from 0
+        when no panel has a negative value, else the diverging map centred
+        on 0.
     """
     x = np.asarray(x, float)
     weights = np.asarray(weights, float).reshape(-1)
@@ -260,7 +280,13 @@ def plot_channel_mix(x, weights, y=None, *, channel_names=None, title=None):
     names = list(channel_names) if channel_names is not None else [f"channel {ci}" for ci in range(c_in)]
     colour = c_in == 3
     n = c_in + 1 + colour
-    vmax = max(1.0, float(x.max()), float(y.max()))  # one grey scale for every panel
+    parts = [weights[ci] * x[:, :, ci] for ci in range(c_in)]
+    lo = min(float(y.min()), *(float(p.min()) for p in parts))
+    if lo < 0:  # signed panels: one diverging scale centred on 0
+        top = max(float(np.abs(y).max()), *(float(np.abs(p).max()) for p in parts)) or 1.0
+        scale = dict(cmap=SIGNED_CMAP, vmin=-top, vmax=top)
+    else:  # one grey scale for every panel
+        scale = dict(cmap=IMAGE_CMAP, vmin=0, vmax=max(1.0, float(x.max()), float(y.max())))
     fig = _figure(figsize=(2.3 * n, 2.9), layout="constrained")
     axes = fig.subplots(1, n)
     k = 0
@@ -270,10 +296,10 @@ def plot_channel_mix(x, weights, y=None, *, channel_names=None, title=None):
         k = 1
     for ci in range(c_in):
         ax = axes[k + ci]
-        ax.imshow(weights[ci] * x[:, :, ci], cmap="gray", vmin=0, vmax=vmax)
+        ax.imshow(parts[ci], **scale)
         sign = "" if ci == 0 else "+ "
         ax.set_title(f"{sign}{weights[ci]:g} x {names[ci]}", fontsize=10)
-    axes[-1].imshow(y, cmap="gray", vmin=0, vmax=vmax)
+    axes[-1].imshow(y, **scale)
     axes[-1].set_title("= y (one output map)", fontsize=10)
     for ax in axes:
         ax.set_xticks([])

@@ -73,7 +73,9 @@ def plot_patch_row(x, kernel_size, pixel, *, stride=1, padding="valid", dilation
     matplotlib.figure.Figure
         Top row: one panel per input channel (the *padded* input; the cell
         image holds ``INPUT``/``PADDING``/``SELECTED`` roles, the texts the
-        values) and the output grid (each cell labelled with its row number).
+        values) and the output grid (each cell labelled with its row number),
+        drawn at the input's cell size, so that its size compares with the
+        input's (the output panel has the padded input's axis limits).
         Bottom: the patch matrix ``im2col(x)`` of shape ``(Ho*Wo, KH*KW*C_in)``
         with row ``i*Wo + j`` outlined: a table of its numbers (texts) when it
         has at most 600 entries, else an image of its values.  ``fig.row`` is
@@ -122,7 +124,13 @@ def plot_patch_row(x, kernel_size, pixel, *, stride=1, padding="valid", dilation
     out_roles = np.full((ho, wo), INPUT)
     out_roles[i, j] = SELECTED
     ax.imshow(out_roles, cmap=_role_cmap(), vmin=0, vmax=3)
-    _grid(ax, (ho, wo))
+    # Cells as large as the input's: the output grid sits in a frame of the padded input's size.
+    ax.set_xlim(-0.5, wp - 0.5)
+    ax.set_ylim(hp - 0.5, -0.5)
+    ax.vlines(np.arange(-0.5, wo, 1), -0.5, ho - 0.5, color="#888888", lw=0.6)
+    ax.hlines(np.arange(-0.5, ho, 1), -0.5, wo - 0.5, color="#888888", lw=0.6)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
     for r in range(ho):
         for c in range(wo):
             ax.text(c, r, str(r * wo + c), ha="center", va="center", in_layout=False, fontsize=7, color="#555555")
@@ -264,18 +272,25 @@ def plot_speed_ladder(times, flops, matmul_time=None, *, title=None):
     ax_t, ax_f = fig.subplots(1, 2, sharey=True)
     ax_t.barh(ypos, secs * 1e3, color="#adb5bd", edgecolor="k")
     ax_t.set_yticks(ypos, names)
+    ground = dict(facecolor="white", edgecolor="none", pad=0.3)  # the dashed line does not cross the digits
     for y, s in zip(ypos, secs):
-        ax_t.text(s * 1e3, y, f" {s * 1e3:.3g} ms", va="center", fontsize=8)
+        ax_t.text(s * 1e3, y, f" {s * 1e3:.3g} ms", va="center", fontsize=8, bbox=ground)
     ax_f.barh(ypos, gflops, color="#219ebc", edgecolor="k")
     for y, v in zip(ypos, gflops):
-        ax_f.text(v, y, f" {v:.3g}", va="center", fontsize=8)
-    if limit is not None:
+        ax_f.text(v, y, f" {v:.3g}", va="center", fontsize=8, bbox=ground, zorder=3)
+    if limit is not None:  # named in the axes title, where no bar can hide it
         ax_f.axvline(limit, color="#e85d04", ls="--", lw=2, label=f"bare matmul: {limit:.3g} GFLOP/s")
-        ax_f.legend(loc="upper right", fontsize=8)
+        ax_f.set_title(f"dashed line: the bare matmul of the same size, {limit:.3g} GFLOP/s",
+                       fontsize=9, color="#b34700")
     _value_axis(ax_t, secs * 1e3, "milliseconds per call", "shorter is better")
     _value_axis(ax_f, np.append(gflops, limit) if limit is not None else gflops, "GFLOP/s", "longer is better")
     fig.suptitle(title or f"the speed ladder ({flops / 1e6:.3g} MFLOP per call)", fontsize=11)
     return fig
+
+
+def _ratio(r: float) -> str:
+    """``9.0 -> "9"``, ``12.25 -> "12.25"``, ``7.0989 -> "7.1"``: two decimals at most, no trailing zeros."""
+    return f"{r:.2f}".rstrip("0").rstrip(".")
 
 
 def plot_patch_memory(names, input_bytes, patch_bytes, gemm_bytes=None, *, buffer_bytes=None):
@@ -295,13 +310,15 @@ def plot_patch_memory(names, input_bytes, patch_bytes, gemm_bytes=None, *, buffe
     Returns
     -------
     matplotlib.figure.Figure
-        One axes of grouped horizontal bars in MiB (log scale): per layer,
-        input, patch matrix and (if given) gemm, in that order of ``ax.containers``.
+        One axes of grouped horizontal bars in MiB on a linear axis from 0
+        (so that bar lengths compare honestly): per layer, input, patch
+        matrix and (if given) gemm, in that order of ``ax.containers``.  Each
+        layer's label gives ``patch_bytes / input_bytes``.
     """
     names = list(names)
-    series = [("input x", input_bytes, "#8ecae6"), ("full patch matrix", patch_bytes, "#e85d04")]
+    series = [("input x", input_bytes, "#8ecae6"), ("full patch matrix im2col(x)", patch_bytes, "#e85d04")]
     if gemm_bytes is not None:
-        series.append(("convlib gemm: extra memory measured", gemm_bytes, "#90be6d"))
+        series.append(("convlib gemm: extra memory, measured", gemm_bytes, "#90be6d"))
     for label, values, _ in series:
         if len(values) != len(names):
             raise ValueError(f"{label}: need {len(names)} values, got {len(values)}")
@@ -315,20 +332,16 @@ def plot_patch_memory(names, input_bytes, patch_bytes, gemm_bytes=None, *, buffe
         vals = np.asarray(values, float) / mib
         ypos = base + 0.4 - height * (s + 0.5)
         ax.barh(ypos, vals, height=height, color=colour, edgecolor="k", label=label)
-        for y, v in zip(ypos, vals):
-            ax.text(v, y, f" {v:.3g} MiB", va="center", fontsize=7)
-    labels = [f"{name}\npatch = {pat / inp:.3g} x input" for name, inp, pat in zip(names, input_bytes, patch_bytes)]
+        for y, v in zip(ypos, vals):  # on a white ground, so that the dashed line does not cross the digits
+            ax.text(v, y, f" {v:.3g} MiB", va="center", fontsize=8,
+                    bbox=dict(facecolor="white", edgecolor="none", pad=0.3))
+    labels = [f"{name}\npatch = {_ratio(pat / inp)} x input" for name, inp, pat in zip(names, input_bytes, patch_bytes)]
     if buffer_bytes is not None:
         ax.axvline(buffer_bytes / mib, color="k", ls="--", lw=1.2,
-                   label=f"gemm's buffer bound: {buffer_bytes / mib:.3g} MiB")
-    from matplotlib.ticker import FuncFormatter, NullFormatter
-
-    ax.set_xscale("log")
+                   label=f"cap on gemm's patch buffer: {buffer_bytes / mib:.3g} MiB")
     everything = [v for _, values, _ in series for v in values] + ([buffer_bytes] if buffer_bytes else [])
-    ax.set_xlim(min(everything) / mib / 1.5, max(everything) / mib * 4)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlim(0, max(everything) / mib * 1.15)  # room for the value labels
     ax.set_yticks(base, labels)
-    ax.set_xlabel("MiB (log scale)")
+    ax.set_xlabel("MiB")
     ax.legend(loc="lower left", fontsize=8, bbox_to_anchor=(0, 1.0), ncols=2, frameon=False)
     return fig

@@ -35,7 +35,7 @@ def test_filter_bank_draws_one_row_per_filter_with_its_slices_and_map(rng):
         row = fig.axes[co * (c_in + 1) : (co + 1) * (c_in + 1)]
         for ci in range(c_in):
             np.testing.assert_array_equal(row[ci].images[0].get_array(), w[:, :, ci, co])
-            vmax = np.abs(w[..., co]).max()  # one symmetric colour scale per filter
+            vmax = pf.WIDEN * np.abs(w[..., co]).max()  # one symmetric colour scale per filter
             np.testing.assert_allclose(row[ci].images[0].get_clim(), (-vmax, vmax))
             # every weight is written in its cell
             assert [t.get_text() for t in row[ci].texts] == [f"{v:.2g}" for v in w[:, :, ci, co].ravel()]
@@ -43,6 +43,27 @@ def test_filter_bank_draws_one_row_per_filter_with_its_slices_and_map(rng):
         assert f"w[..., {co}]" in row[0].get_ylabel()
     assert "(3, 2, 3, 4) = 4 filters, each 3x2x3" in fig.get_suptitle()
     assert fig.axes[0].get_title().startswith("R")
+
+
+def test_filter_bank_colours_weights_and_signed_maps_around_zero(rng):
+    """Weights and signed maps: a diverging map without red/blue, centred on 0; non-negative maps: grey."""
+    from convlib.plotting import SIGNED_CMAP
+
+    x = rng.uniform(size=(6, 7, 3))
+    w = np.zeros((3, 3, 3, 2))
+    w[..., 0] = 1 / 27  # a blur: non-negative map
+    w[1, 1, 0, 1], w[1, 1, 2, 1] = 1, -1  # red minus blue: a signed map
+    y = conv2d(x, w)
+    assert y[..., 0].min() >= 0 and y[..., 1].min() < 0 < y[..., 1].max()
+    fig = pf.plot_filter_bank(w, y, channel_names="RGB")
+    weight_images = [ax.images[0] for k, ax in enumerate(fig.axes) if k % 4 != 3]
+    assert {im.get_cmap().name for im in weight_images} == {SIGNED_CMAP}
+    assert "red" not in SIGNED_CMAP.lower() and "Rd" not in SIGNED_CMAP and "Bu" not in SIGNED_CMAP
+    blur_map, signed_map = fig.axes[3].images[0], fig.axes[7].images[0]
+    assert blur_map.get_cmap().name == pf.IMAGE_CMAP
+    assert signed_map.get_cmap().name == SIGNED_CMAP
+    lo, hi = signed_map.get_clim()
+    assert lo == -hi == -np.percentile(np.abs(y[..., 1]), 99)  # 0 is the middle of the scale
 
 
 def test_filter_bank_without_maps_and_bad_shapes(rng):
@@ -113,5 +134,15 @@ def test_channel_mix_two_channels_and_errors(rng):
     fig = pf.plot_channel_mix(x, [1.0, -1.0], y=np.zeros((4, 4)))
     assert len(fig.axes) == 3  # no colour panel for 2 channels
     np.testing.assert_array_equal(fig.axes[-1].images[0].get_array(), 0)
+    # a negative weight makes a signed panel: every panel shares one scale centred on 0
+    from convlib.plotting import SIGNED_CMAP
+
+    clims = {ax.images[0].get_clim() for ax in fig.axes}
+    assert len(clims) == 1 and sum(clims.pop()) == 0
+    assert {ax.images[0].get_cmap().name for ax in fig.axes} == {SIGNED_CMAP}
+    np.testing.assert_allclose(fig.axes[1].images[0].get_array(), -x[:, :, 1])
+    grey = pf.plot_channel_mix(x, [0.5, 0.5])
+    assert {ax.images[0].get_cmap().name for ax in grey.axes} == {pf.IMAGE_CMAP}
+    assert {ax.images[0].get_clim() for ax in grey.axes} == {(0, 1.0)}
     with pytest.raises(ValueError, match="C_in = len\\(weights\\) = 3"):
         pf.plot_channel_mix(x, [1, 2, 3])

@@ -47,6 +47,9 @@ def test_patch_row_highlights_the_taps_the_output_pixel_and_its_row(case):
     out_roles = fig.axes[c].images[0].get_array()
     assert out_roles.shape == (ho, wo) and [tuple(p) for p in np.argwhere(out_roles == pg.SELECTED)] == [(i, j)]
     assert f"-> row {i * wo + j}" in fig.axes[c].get_title()
+    # the output panel spans the padded input's limits: its cells are drawn as large as the input's
+    assert fig.axes[c].get_xlim() == fig.axes[0].get_xlim() == (-0.5, xp.shape[1] - 0.5)
+    assert fig.axes[c].get_ylim() == fig.axes[0].get_ylim() == (xp.shape[0] - 0.5, -0.5)
 
     # the patch matrix: its highlighted row holds exactly the tap values, in (kh, kw, ci) order
     row = i * wo + j
@@ -116,6 +119,7 @@ def test_speed_ladder_bars_are_the_times_and_throughputs():
     np.testing.assert_allclose([r.get_width() for r in bars_f], [flops / v / 1e9 for v in times.values()])
     (line,) = ax_f.lines
     assert line.get_xdata()[0] == pytest.approx(flops / matmul / 1e9)
+    assert f"{flops / matmul / 1e9:.3g} GFLOP/s" in ax_f.get_title()
     assert ax_t.get_xscale() == "log" and ax_f.get_xscale() == "log"
     assert "40 MFLOP" in fig.get_suptitle()
     assert not pg.plot_speed_ladder({"gemm": 0.1}, 1e6).axes[1].lines
@@ -136,7 +140,12 @@ def test_patch_memory_bars_are_the_bytes():
         np.testing.assert_allclose(widths, np.array(values) / 2**20)
     (line,) = ax.lines
     assert line.get_xdata()[0] == 8
+    # bars on a linear axis from 0: their lengths compare as the sizes do
+    assert ax.get_xscale() == "linear" and ax.get_xlim()[0] == 0 and ax.get_xlim()[1] >= 27
     top_down = sorted(ax.get_yticklabels(), key=lambda t: -t.get_position()[1])
     assert [t.get_text() for t in top_down] == ["a\npatch = 9 x input", "b\npatch = 9 x input"]
     with pytest.raises(ValueError, match="need 2 values"):
         pg.plot_patch_memory(names, inp, patch[:1])
+    # the ratio in the label is the one a table with two decimals prints
+    odd = pg.plot_patch_memory(["c"], [4 * 2**20], [49 * 2**20])
+    assert odd.axes[0].get_yticklabels()[0].get_text() == "c\npatch = 12.25 x input"
