@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .plotting import DATA_CMAP, SIGNED_CMAP
 from .transpose import conv2d_transpose
 
 __all__ = [
@@ -45,6 +46,12 @@ def _bare(ax):
     ax.set_yticks([])
 
 
+def _text_colour(image, v) -> str:
+    """Black or white, whichever reads better on the colour ``image`` gives the value ``v``."""
+    r, g, b, _ = image.cmap(image.norm(v))
+    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+
+
 def plot_channel_rows(rows, *, channel_names=None, annotate=None, title=None):
     """Rows of per-channel panels: column ``c`` shows every row's channel ``c``.
 
@@ -57,15 +64,19 @@ def plot_channel_rows(rows, *, channel_names=None, annotate=None, title=None):
     channel_names : sequence of C str, optional
         Column titles (default ``"channel 0"``, ...).
     annotate : bool, optional
-        Write each value in its cell (default: when every panel has <= 25 cells).
+        Write each value in its cell (default: in the rows whose panels have
+        <= 25 cells).
     title : str, optional
 
     Returns
     -------
     matplotlib.figure.Figure
-        Axes in row-major order, ``len(rows) * C`` of them; panel ``(r, c)``
-        shows ``rows[r][1][:, :, c]`` with the colour limits ``+-max|rows[r][1]|``
+        First ``len(rows) * C`` axes in row-major order; panel ``(r, c)``
+        shows ``rows[r][1][:, :, c]`` on the diverging map
+        :data:`convlib.plotting.SIGNED_CMAP` (white = 0; no red or blue, the
+        course's channel names) with the colour limits ``+-max|rows[r][1]|``
         (one symmetric scale per row, so the channels of a row compare).
+        Then one colour-bar axes per row.
     """
     rows = [(str(label), np.asarray(a, float)) for label, a in rows]
     if not rows:
@@ -79,27 +90,28 @@ def plot_channel_rows(rows, *, channel_names=None, annotate=None, title=None):
     names = list(channel_names) if channel_names is not None else [f"channel {i}" for i in range(c)]
     if len(names) != c:
         raise ValueError(f"need {c} channel names, got {len(names)}")
-    if annotate is None:
-        annotate = all(a.shape[0] * a.shape[1] <= 25 for _, a in rows)
-    fig = _figure(figsize=(1.9 * c + 1.4, 1.9 * len(rows) + 0.5), layout="constrained")
+    fig = _figure(figsize=(1.9 * c + 2.0, 1.9 * len(rows) + 0.6), layout="constrained")
     axes = fig.subplots(len(rows), c, squeeze=False)
     for r, (label, a) in enumerate(rows):
         vmax = float(np.abs(a).max()) or 1.0
+        write = annotate if annotate is not None else a.shape[0] * a.shape[1] <= 25
         for ci in range(c):
             ax, panel = axes[r, ci], a[:, :, ci]
-            ax.imshow(panel, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
-            if annotate:
+            image = ax.imshow(panel, cmap=SIGNED_CMAP, vmin=-vmax, vmax=vmax)
+            if write:
                 for i in range(panel.shape[0]):
                     for j in range(panel.shape[1]):
-                        dark = abs(panel[i, j]) > 0.6 * vmax
-                        ax.text(j, i, f"{panel[i, j]:.2g}", ha="center", va="center", fontsize=8,
-                                color="white" if dark else "black")
+                        ax.text(j, i, f"{panel[i, j]:.2g}", ha="center", va="center", fontsize=9,
+                                color=_text_colour(image, panel[i, j]))
             _bare(ax)
             if r == 0:
-                ax.set_title(names[ci], fontsize=9)
+                ax.set_title(names[ci], fontsize=10)
             if ci == 0:
-                ax.set_ylabel(label, fontsize=9)
-    fig.suptitle((title + "\n" if title else "") + "(red > 0, blue < 0; one colour scale per row)", fontsize=10)
+                ax.set_ylabel(label, fontsize=10)
+        bar = fig.colorbar(image, ax=list(axes[r]), shrink=0.85, aspect=12, pad=0.03)
+        bar.ax.tick_params(labelsize=8)
+    fig.suptitle((title + "\n" if title else "")
+                 + "(orange > 0, purple < 0, white = 0; one colour scale per row)", fontsize=10)
     return fig
 
 
@@ -129,7 +141,7 @@ def plot_group_connectivity(c_in, c_out, groups_list):
     -------
     matplotlib.figure.Figure
         Panel ``i`` shows ``group_mask(c_in, c_out, groups_list[i])`` as an
-        image (dark = a weight exists); its title gives groups and the number
+        image (black = a weight exists); its title gives groups and the number
         of weights per kernel position, ``C_in/groups * C_out``.
     """
     groups_list = list(groups_list)
@@ -140,12 +152,13 @@ def plot_group_connectivity(c_in, c_out, groups_list):
         ax.imshow(mask.astype(float), cmap="Greys", vmin=0, vmax=1)
         ax.set_xticks(range(c_in))
         ax.set_yticks(range(c_out))
-        ax.tick_params(labelsize=7)
-        ax.set_xlabel("input channel ci", fontsize=8)
+        ax.tick_params(labelsize=8)
+        ax.set_xlabel("input channel ci", fontsize=9)
         if ax is axes[0]:
-            ax.set_ylabel("filter co", fontsize=8)
-        ax.set_title(f"groups={g}\n{int(mask.sum())} weights per tap", fontsize=9)
-    fig.suptitle(f"which input channels each filter sees (C_in={c_in}, C_out={c_out})", fontsize=10)
+            ax.set_ylabel("filter co", fontsize=9)
+        ax.set_title(f"groups={g}\n{int(mask.sum())} weights per kernel position", fontsize=9)
+    fig.suptitle(f"which input channels each filter sees (C_in={c_in}, C_out={c_out}): "
+                 "black = filter co has weights for channel ci", fontsize=10)
     return fig
 
 
@@ -161,18 +174,22 @@ def plot_counts(counts):
     -------
     matplotlib.figure.Figure
         Two axes, "parameters" and "multiply-adds"; bar heights are the
-        ``params`` and ``macs`` of each entry, in the mapping's order.
+        ``params`` and ``macs`` of each entry, in the mapping's order, on a
+        logarithmic axis (each gridline is 10 times the one below), with the
+        exact number written above each bar.
     """
     names = list(counts)
-    fig = _figure(figsize=(8.0, 3.0), layout="constrained")
+    fig = _figure(figsize=(9.0, 3.4), layout="constrained")
     for ax, field, label in zip(fig.subplots(1, 2), ("params", "macs"), ("parameters", "multiply-adds")):
         values = [getattr(counts[n], field) for n in names]
         ax.bar(names, values, color="tab:blue")
         ax.set_yscale("log")
-        ax.set_title(label, fontsize=10)
-        ax.tick_params(axis="x", labelsize=8, rotation=20)
+        ax.set_ylim(min(values) / 3, max(values) * 4)  # room for the numbers above the bars
+        ax.set_title(f"{label} (log scale)", fontsize=10)
+        ax.tick_params(axis="x", labelsize=9, rotation=15)
+        ax.grid(axis="y", alpha=0.3)
         for i, v in enumerate(values):
-            ax.text(i, v, f"{v:,}", ha="center", va="bottom", fontsize=7)
+            ax.text(i, v * 1.15, f"{v:,}", ha="center", va="bottom", fontsize=8)
     return fig
 
 
@@ -196,23 +213,30 @@ def plot_transpose_overlap(in_hw, kernel_sizes, stride):
     Returns
     -------
     matplotlib.figure.Figure
-        Panel ``i`` shows ``overlap_counts(in_hw, kernel_sizes[i], stride)``;
-        uneven counts are the checkerboard of strided transposed convolutions.
+        Panel ``i`` shows ``overlap_counts(in_hw, kernel_sizes[i], stride)``
+        on one grey scale from 0 (white) to the largest count, each count
+        written in its cell (for maps of up to 256 pixels); then a colour bar.
+        Uneven counts are the checkerboard of strided transposed convolutions.
     """
     kernel_sizes = list(kernel_sizes)
     maps = [overlap_counts(in_hw, k, stride) for k in kernel_sizes]
     vmax = max(float(m.max()) for m in maps)
-    fig = _figure(figsize=(3.2 * len(maps) + 0.4, 3.4), layout="constrained")
+    side = max(3.6, 0.28 * max(max(m.shape) for m in maps))  # about 0.28 inch per pixel: numbers fit
+    fig = _figure(figsize=(side * len(maps) + 1.0, side + 0.7), layout="constrained")
     axes = fig.subplots(1, len(maps), squeeze=False)[0]
     for ax, k, m in zip(axes, kernel_sizes, maps):
-        ax.imshow(m, cmap="viridis", vmin=0, vmax=vmax)
-        if m.size <= 144:
+        image = ax.imshow(m, cmap=DATA_CMAP, vmin=0, vmax=vmax * 1.15)
+        if m.size <= 256:
             for i in range(m.shape[0]):
                 for j in range(m.shape[1]):
-                    ax.text(j, i, f"{m[i, j]:.0f}", ha="center", va="center", fontsize=7, color="white")
+                    ax.text(j, i, f"{m[i, j]:.0f}", ha="center", va="center", fontsize=8,
+                            color=_text_colour(image, m[i, j]))
         _bare(ax)
-        ax.set_title(f"kernel {k}, stride {stride}\ncounts {m.min():.0f}..{m.max():.0f}", fontsize=9)
-    fig.suptitle("stamps covering each output pixel of a transposed convolution", fontsize=10)
+        ax.set_title(f"kernel {k}, stride {stride}: output {m.shape[0]}x{m.shape[1]}\n"
+                     f"counts {m.min():.0f}..{m.max():.0f}", fontsize=10)
+    bar = fig.colorbar(image, ax=list(axes), shrink=0.8, aspect=20, ticks=range(int(vmax) + 1))
+    bar.set_label("stamps covering the pixel", fontsize=9)
+    fig.suptitle("how many kernel stamps cover each output pixel of a transposed convolution", fontsize=11)
     return fig
 
 

@@ -7,22 +7,32 @@ pytest.importorskip("matplotlib")
 
 import convlib  # noqa: E402
 from convlib import plot_training as pt  # noqa: E402
+from convlib.plotting import SIGNED_CMAP  # noqa: E402
 
 
 def test_channel_rows_draw_each_rows_channels_on_one_symmetric_scale(rng):
     w = rng.normal(size=(3, 2, 3))
     dw = rng.normal(size=(3, 2, 3)) * 10
     fig = pt.plot_channel_rows([("w", w), ("dw", dw)], channel_names="RGB", title="t")
-    assert len(fig.axes) == 6
+    assert len(fig.axes) == 6 + 2  # six panels, then one colour bar per row
     for r, a in enumerate((w, dw)):
         vmax = np.abs(a).max()
         for c in range(3):
             ax = fig.axes[r * 3 + c]
             np.testing.assert_array_equal(ax.images[0].get_array(), a[:, :, c])
             np.testing.assert_allclose(ax.images[0].get_clim(), (-vmax, vmax))
-            assert len(ax.texts) == 6  # every value written in its cell
+            # signed data: the diverging map, white at 0, no red/blue next to channel names R, G, B
+            assert ax.images[0].get_cmap().name == SIGNED_CMAP
+            assert [float(t.get_text()) for t in ax.texts] == pytest.approx(a[:, :, c].ravel(), rel=0.05)  # 2 digits
+        np.testing.assert_allclose(fig.axes[6 + r].get_ylim(), (-vmax, vmax))  # the row's colour bar
     assert [ax.get_title() for ax in fig.axes[:3]] == ["R", "G", "B"]
     assert [fig.axes[i].get_ylabel() for i in (0, 3)] == ["w", "dw"]
+
+
+def test_channel_rows_annotate_small_rows_only(rng):
+    fig = pt.plot_channel_rows([("w", rng.normal(size=(3, 2, 3))), ("x", rng.normal(size=(5, 6, 3)))])
+    assert all(len(ax.texts) == 6 for ax in fig.axes[:3])  # 3x2 slices: numbers written in
+    assert not any(ax.texts for ax in fig.axes[3:6])        # 5x6 channels: colours only
 
 
 def test_channel_rows_checks_its_input():
@@ -80,10 +90,13 @@ def test_overlap_counts_independently():
         return np.array([sum(0 <= p - i * s < k for i in range(n)) for p in range(size)])
     np.testing.assert_array_equal(counts, np.outer(axis(3, 3, 2), axis(4, 2, 2)))
     fig = pt.plot_transpose_overlap((4, 4), [3, 4], 2)
-    assert len(fig.axes) == 2
+    assert len(fig.axes) == 2 + 1  # two panels and their colour bar
     for ax, k in zip(fig.axes, [3, 4]):
-        np.testing.assert_array_equal(ax.images[0].get_array(), pt.overlap_counts((4, 4), k, 2))
+        counts = pt.overlap_counts((4, 4), k, 2)
+        np.testing.assert_array_equal(ax.images[0].get_array(), counts)
+        assert [int(t.get_text()) for t in ax.texts] == counts.astype(int).ravel().tolist()
     assert "counts 1..4" in fig.axes[0].get_title() and "counts 1..4" in fig.axes[1].get_title()
+    assert [t.get_text() for t in fig.axes[2].get_yticklabels()] == ["0", "1", "2", "3", "4"]
 
 
 def test_history_lines_are_the_values():
