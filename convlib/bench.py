@@ -127,7 +127,10 @@ def gemm_shape(x_shape, w_shape, stride=1, padding="valid", dilation=1) -> tuple
 
 
 def conv_flops(x_shape, w_shape, stride=1, padding="valid", dilation=1) -> int:
-    """Floating-point operations of the layer: ``2*M*K*N`` (one multiply and one add each)."""
+    """Floating-point operations of the layer: ``2*M*K*N`` (one multiply and one add each).
+
+    The same count as :func:`convlib.counting.conv2d_counts` (``2 * macs`` per image, times N).
+    """
     m, k, n = gemm_shape(x_shape, w_shape, stride, padding, dilation)
     return 2 * m * k * n
 

@@ -24,6 +24,7 @@ __all__ = [
     "as_pair",
     "effective_kernel_size",
     "same_padding",
+    "axis_padding",
     "output_size",
     "normalize_padding",
     "Geometry",
@@ -110,8 +111,13 @@ def same_padding(n: int, k: int, stride: int = 1, dilation: int = 1) -> tuple[in
     return total // 2, total - total // 2
 
 
-def _axis_padding(padding, n: int, k: int, stride: int, dilation: int, name: str = "padding") -> tuple[int, int]:
-    """Resolve one axis of padding: ``"valid"``, ``"same"``, an int or ``(before, after)``."""
+def axis_padding(padding, n: int, k: int, stride: int, dilation: int, name: str = "padding") -> tuple[int, int]:
+    """Resolve one axis of padding: ``"valid"``, ``"same"``, an int or ``(before, after)``.
+
+    Returns
+    -------
+    (before, after) : tuple of 2 ints
+    """
     if isinstance(padding, str):
         mode = padding.lower()
         if mode == "valid":
@@ -170,7 +176,7 @@ def output_size(n: int, k: int, stride: int = 1, padding="valid", dilation: int 
             raise TypeError(f"{arg} must be an integer, got {value!r}")
         if value < 1:
             raise ValueError(f"{arg} must be >= 1, got {value}")
-    before, after = _axis_padding(padding, n, k, stride, dilation)
+    before, after = axis_padding(padding, n, k, stride, dilation)
     k_eff = effective_kernel_size(k, dilation)
     padded = n + before + after
     if k_eff > padded:
@@ -267,7 +273,7 @@ def conv_geometry(hw, khw, stride=1, padding="valid", dilation=1) -> Geometry:
     per_axis = normalize_padding(padding)
     pads, out = [], []
     for axis, n, k, s, d, p in zip(("H", "W"), hw, khw, stride, dilation, per_axis):
-        before, after = _axis_padding(p, n, k, s, d)
+        before, after = axis_padding(p, n, k, s, d)
         k_eff = effective_kernel_size(k, d)
         if k_eff > n + before + after:
             size = "KH" if axis == "H" else "KW"

@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from .gemm import col2im
-from .geometry import _axis_padding, as_pair, conv_geometry, effective_kernel_size, normalize_padding
+from .geometry import axis_padding, as_pair, conv_geometry, effective_kernel_size, normalize_padding
 from .validation import as_float_array
 
 __all__ = ["conv2d_transpose", "transpose_output_sizes"]
@@ -65,7 +65,7 @@ def transpose_output_sizes(o: int, k: int, stride: int = 1, padding="valid", dil
     if isinstance(padding, str) and padding.lower() == "same":
         lo, hi = (o - 1) * stride + 1, o * stride
     else:
-        before, after = _axis_padding(padding, 1, k, stride, dilation)
+        before, after = axis_padding(padding, 1, k, stride, dilation)
         lo = (o - 1) * stride + effective_kernel_size(k, dilation) - before - after
         hi = lo + stride - 1
     return range(max(lo, 1), hi + 1)

@@ -140,3 +140,14 @@ def test_measure_memory_shows_the_bounded_buffer_against_the_full_patch_matrix()
     assert mem["im2col_full"] >= full
     padded_x = 8 * 66 * 66 * 16 * 4
     assert mem["gemm"] <= DEFAULT_BUFFER_BYTES + padded_x + 64 * 1024 < full + padded_x
+
+
+def test_conv_flops_agrees_with_the_counting_formula():
+    from convlib.counting import conv2d_counts
+    from convlib.geometry import conv_geometry
+
+    for x_shape, w_shape, stride, padding in [((8, 224, 224, 3), (7, 7, 3, 64), 2, "same"),
+                                              ((2, 9, 7, 5), (3, 2, 5, 4), (2, 1), ((1, 0), (0, 2)))]:
+        out = conv_geometry(x_shape[1:3], w_shape[:2], stride, padding).out
+        macs = conv2d_counts(w_shape[2], w_shape[3], w_shape[:2], out, bias=False).macs
+        assert bench.conv_flops(x_shape, w_shape, stride, padding) == 2 * x_shape[0] * macs
