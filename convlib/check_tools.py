@@ -181,6 +181,7 @@ def as_int_tuple(value, name):
 
 def _call(fn, case, name):
     """Call ``fn`` on copies of the case's arguments; fail if it changed them in place."""
+    __tracebackhide__ = True  # IPython shows the learner's frames, not this machinery
     args = _copy(case.args)
     try:
         with _catch_warnings():
@@ -257,6 +258,7 @@ def run_cases(fn, cases, *, name, convert, candidates=(), shape_hints=None, refe
     None
         Prints one line to standard output when every case passes.
     """
+    __tracebackhide__ = True  # IPython shows the learner's frames, not this machinery
     recorder = RECORDER
     if recorder is not None:
         return _record(fn, cases, recorder)
