@@ -47,7 +47,7 @@ def _check_dy(dy, x, w, g, single) -> np.ndarray:
     return dy.astype(np.result_type(dy.dtype, x.dtype), copy=False)
 
 
-def conv2d_backward(dy, x, w, *, stride=1, padding="valid", dilation=1):
+def conv2d_backward(dy, x, w, *, stride=1, padding="valid", dilation=1, groups=1):
     """Gradients of ``y = conv2d(x, w, b)`` given the upstream gradient ``dy``.
 
     Parameters
@@ -58,8 +58,10 @@ def conv2d_backward(dy, x, w, *, stride=1, padding="valid", dilation=1):
         The forward input.
     w : array_like, shape (KH, KW, C_in, C_out)
         The forward kernel bank.
-    stride, padding, dilation
-        As given to :func:`convlib.conv2d`.
+    stride, padding, dilation, groups
+        As given to :func:`convlib.conv2d`.  With ``groups`` > 1, ``w`` has
+        shape ``(KH, KW, C_in / groups, C_out)`` and each group's gradients
+        come from that group's channels and filters only.
 
     Returns
     -------
@@ -91,21 +93,34 @@ def conv2d_backward(dy, x, w, *, stride=1, padding="valid", dilation=1):
     array([[12., 12.],
            [12., 12.]])
     """
-    x, w, _, single = check_conv_args(x, w)
-    kh, kw, c_in, c_out = w.shape
-    g = conv_geometry(x.shape[1:3], (kh, kw), stride, padding, dilation)
+    x, w, _, single = check_conv_args(x, w, None, groups)
+    g = conv_geometry(x.shape[1:3], w.shape[:2], stride, padding, dilation)
     dy = _check_dy(dy, x, w, g, single)
     dtype = np.result_type(x.dtype, dy.dtype)
     x, w, dy = (a.astype(dtype, copy=False) for a in (x, w, dy))
     geo = dict(stride=stride, padding=padding, dilation=dilation)
 
+    if groups == 1:
+        dx, dw = _gradients(dy, x, w, geo)
+    else:  # group k's channels and filters only, as in the forward pass
+        dx, dw = np.empty_like(x), np.empty_like(w)
+        c_in, c_out = x.shape[3] // groups, w.shape[3] // groups
+        for k in range(groups):
+            ins, outs = slice(k * c_in, (k + 1) * c_in), slice(k * c_out, (k + 1) * c_out)
+            dx[..., ins], dw[..., outs] = _gradients(dy[..., outs], x[..., ins], w[..., outs], geo)
+    db = dy.sum(axis=(0, 1, 2))
+    return (dx[0] if single else dx), dw, db
+
+
+def _gradients(dy, x, w, geo):
+    """``(dx, dw)`` of a standard (one-group) convolution."""
+    kh, kw, _, c_out = w.shape
     dy_mat = dy.reshape(-1, c_out)  # (N*Ho*Wo, C_out), rows in the patch matrix's order
     cols = im2col(x, (kh, kw), **geo)  # (N*Ho*Wo, KH*KW*C_in)
     dw = (cols.T @ dy_mat).reshape(w.shape)
     dcols = dy_mat @ w.reshape(-1, c_out).T  # each row: one output pixel's gradient, spread over its patch
     dx = col2im(dcols, x.shape, (kh, kw), **geo)
-    db = dy.sum(axis=(0, 1, 2))
-    return (dx[0] if single else dx), dw, db
+    return dx, dw
 
 
 def input_grad_by_flipped_kernel(dy, w, x_shape, *, stride=1, padding="valid", dilation=1) -> np.ndarray:

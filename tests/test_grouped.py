@@ -172,3 +172,25 @@ def test_grouped_errors_teach():
     for bad in (1.5, "2", True, None):
         with pytest.raises(TypeError, match="groups must be a positive integer"):
             convlib.conv2d(x, np.zeros((3, 3, 6, 6)), groups=bad)
+
+
+@given(case=grouped_cases(dtypes=(np.float64,)))
+def test_grouped_gradients_are_the_block_diagonal_kernels_gradients(case):
+    """TensorFlow cannot differentiate a grouped convolution on the CPU ("not supported on CPU"), so the
+    grouped gradients are checked against the standard ones (themselves checked against tf.GradientTape)
+    of the equivalent block-diagonal kernel: same dx, and dw equal to that kernel's dw on its blocks."""
+    x, w, groups = case["x"], case["w"], case["groups"]
+    dy = np.random.default_rng(5).normal(size=convlib.conv2d(x, w, groups=groups, **geo(case)).shape)
+    dx, dw, db = convlib.conv2d_backward(dy, x, w, groups=groups, **geo(case))
+    full = block_diagonal(w, groups)
+    dx_full, dw_full, db_full = convlib.conv2d_backward(dy, x, full, **geo(case))
+    np.testing.assert_allclose(dx, dx_full, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(block_diagonal(dw, groups), dw_full * (block_diagonal(np.ones_like(w), groups) > 0),
+                               rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(db, db_full)
+    assert dx.shape == x.shape and dw.shape == w.shape
+
+
+def test_grouped_gradient_errors_teach():
+    with pytest.raises(ValueError, match="groups=2 must divide C_in=3"):
+        convlib.conv2d_backward(np.zeros((1, 3, 3, 2)), np.zeros((1, 5, 5, 3)), np.zeros((3, 3, 1, 2)), groups=2)
