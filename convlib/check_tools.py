@@ -2,8 +2,11 @@
 
 A check calls a learner's function on a list of :class:`Case` objects and
 compares each answer with convlib's reference.  On the first wrong answer it
-raises ``AssertionError`` whose first line names the likely misconception and
-whose next lines show the case, the expected and the actual values.
+raises :class:`CheckFailed` (an ``AssertionError``) whose first line names the
+likely misconception and whose next lines show the case, the expected and the
+actual values.  In Jupyter the learner sees only that message: IPython shows
+what ``CheckFailed._render_traceback_`` returns instead of a traceback through
+this machinery.
 
 A misconception is never guessed: each candidate is the result that the
 misconception *would* produce, computed, and the hint is given only when the
@@ -29,6 +32,7 @@ from __future__ import annotations
 import copy
 import math
 import operator
+import traceback
 import warnings
 
 import numpy as np
@@ -36,7 +40,7 @@ import numpy as np
 from .check_record import encode as _encode
 from .check_record import fingerprint as _fingerprint
 
-__all__ = ["RECORDER", "Case", "Candidate", "run_cases", "as_result_array", "as_int", "as_int_tuple", "fmt"]
+__all__ = ["RECORDER", "CheckFailed", "Case", "Candidate", "run_cases", "as_result_array", "as_int", "as_int_tuple", "fmt"]
 
 # Bound once, at import: see the module docstring.
 _array = np.array
@@ -54,12 +58,33 @@ _index = operator.index
 _print = print
 _isfinite = math.isfinite
 _errstate = np.errstate
+_format_exception = traceback.format_exception
 
 RTOL = 1e-6
 ATOL = 1e-9
 
 #: Set (to a list) by convlib.grade's kernel guard: checks then record answers instead of judging them.
 RECORDER = None
+
+
+class CheckFailed(AssertionError):
+    """A check's verdict on a wrong answer: the message is everything the learner needs.
+
+    It is an ``AssertionError``, so pytest, nbgrader and :mod:`convlib.grade`
+    treat it as a failed test.  IPython displays what
+    :meth:`_render_traceback_` returns instead of a traceback, so a learner sees
+    the message -- not the frames of the check machinery above it.  When the
+    learner's own function raised, the lines of *their* code that raised follow.
+    """
+
+    def _render_traceback_(self):
+        lines = ["\u2717 " + line if i == 0 else line for i, line in enumerate(str(self).split("\n"))]
+        cause = self.__cause__
+        if cause is not None and cause.__traceback__ is not None:
+            tb = cause.__traceback__.tb_next  # skip the check's own frame, where the error was caught
+            lines += ["", "Where your function raised it:"]
+            lines += "".join(_format_exception(type(cause), cause, tb)).rstrip("\n").split("\n")
+        return lines
 
 
 class Case:
@@ -134,24 +159,24 @@ def _same(expected, actual) -> bool:
 
 
 def as_result_array(value, name):
-    """The learner's answer as a float64 array (a plain copy), or an explaining ``AssertionError``."""
+    """The learner's answer as a float64 array (a plain copy), or an explaining :class:`CheckFailed`."""
     if value is None:
-        raise AssertionError(f"{name} returned None: did you forget to `return` the result?")
+        raise CheckFailed(f"{name} returned None: did you forget to `return` the result?")
     try:
         arr = _array(value, dtype=_float64)
     except (TypeError, ValueError) as exc:
-        raise AssertionError(
+        raise CheckFailed(
             f"{name} returned {type(value).__name__}, which is not an array of numbers ({exc})"
         ) from None
     return arr
 
 
 def as_int(value, name):
-    """The learner's answer as a Python int (``3.0`` counts as ``3``), or an explaining ``AssertionError``."""
+    """The learner's answer as a Python int (``3.0`` counts as ``3``), or an explaining :class:`CheckFailed`."""
     if value is None:
-        raise AssertionError(f"{name} returned None: did you forget to `return` the result?")
+        raise CheckFailed(f"{name} returned None: did you forget to `return` the result?")
     if isinstance(value, bool):
-        raise AssertionError(f"{name} returned a bool ({value}); it should return a whole number")
+        raise CheckFailed(f"{name} returned a bool ({value}); it should return a whole number")
     try:
         return int(_index(value))
     except TypeError:
@@ -159,9 +184,9 @@ def as_int(value, name):
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise AssertionError(f"{name} returned {value!r}, which is not a number") from None
+        raise CheckFailed(f"{name} returned {value!r}, which is not a number") from None
     if not _isfinite(number) or number != int(number):
-        raise AssertionError(
+        raise CheckFailed(
             f"{name} returned {value!r}, which is not a whole number: a count of rows or parameters is an "
             f"integer (use floor division // rather than /)"
         )
@@ -169,13 +194,13 @@ def as_int(value, name):
 
 
 def as_int_tuple(value, name):
-    """The learner's answer as a tuple of ints, or an explaining ``AssertionError``."""
+    """The learner's answer as a tuple of ints, or an explaining :class:`CheckFailed`."""
     if value is None:
-        raise AssertionError(f"{name} returned None: did you forget to `return` the result?")
+        raise CheckFailed(f"{name} returned None: did you forget to `return` the result?")
     try:
         items = list(value)
     except TypeError:
-        raise AssertionError(f"{name} returned {value!r}; it should return a tuple of integers") from None
+        raise CheckFailed(f"{name} returned {value!r}; it should return a tuple of integers") from None
     return tuple(as_int(v, name) for v in items)
 
 
@@ -190,12 +215,12 @@ def _call(fn, case, name):
     except NotImplementedError:
         raise  # the unfinished exercise: let it show as it is
     except Exception as exc:
-        raise AssertionError(f"{name} raised {type(exc).__name__} for {case.label}: {exc}") from exc
+        raise CheckFailed(f"{name} raised {type(exc).__name__} for {case.label}: {exc}") from exc
     for position, (before, after) in enumerate(zip(case.args, args)):
         if isinstance(before, _ndarray) and not (
             isinstance(after, _ndarray) and after.shape == before.shape and bool((after == before).all())
         ):
-            raise AssertionError(
+            raise CheckFailed(
                 f"{name} changed its input argument number {position + 1} in place (case {case.label}). "
                 f"Work on a copy (e.g. np.pad returns a new array) so the caller's data stays intact."
             )
@@ -231,7 +256,7 @@ def _describe(expected, actual) -> list[str]:
 
 
 def run_cases(fn, cases, *, name, convert, candidates=(), shape_hints=None, reference="convlib's reference"):
-    """Call ``fn`` on every case; raise an explaining ``AssertionError`` at the first wrong answer.
+    """Call ``fn`` on every case; raise an explaining :class:`CheckFailed` at the first wrong answer.
 
     Parameters
     ----------
@@ -263,7 +288,7 @@ def run_cases(fn, cases, *, name, convert, candidates=(), shape_hints=None, refe
     if recorder is not None:
         return _record(fn, cases, recorder)
     if not callable(fn):
-        raise AssertionError(f"expected a function for {name}, got {type(fn).__name__} {fn!r}")
+        raise CheckFailed(f"expected a function for {name}, got {type(fn).__name__} {fn!r}")
     for case in cases:
         case.expected  # all computed before the learner's function first runs
     for case in cases:
@@ -293,7 +318,7 @@ def run_cases(fn, cases, *, name, convert, candidates=(), shape_hints=None, refe
         lines += [f"  case: {case.label}"]
         lines += _describe(case.expected, actual)
         lines.append(f"  (expected values come from {reference})")
-        raise AssertionError("\n".join(lines))
+        raise CheckFailed("\n".join(lines))
     _print(f"\u2713 {name.split('(')[0]}: all {len(cases)} cases match {reference}.")
 
 

@@ -3,10 +3,12 @@
 Every ``check_*`` function takes the learner's function, calls it on fixed
 edge cases (non-square inputs and kernels, 1x1 and full-size kernels, strides
 and padding that do not divide evenly) and on random ones, and compares each
-answer with convlib's reference.  A wrong answer raises ``AssertionError``
-whose first line says what is wrong in terms of the likely misconception --
-found by *computing* what that misconception would return and comparing --
-followed by the case and the expected and actual values.  A passing check
+answer with convlib's reference.  A wrong answer raises
+:class:`~convlib.check_tools.CheckFailed` (an ``AssertionError``) whose first
+line says what is wrong in terms of the likely misconception -- found by
+*computing* what that misconception would return and comparing -- followed by
+the case and the expected and actual values; in Jupyter only that message is
+shown, not the check's traceback.  A passing check
 prints one line to standard output, nothing to standard error, raises no
 warning, and returns ``None``.
 
@@ -28,7 +30,7 @@ from functools import partial
 
 import numpy as np
 
-from .check_tools import Candidate, Case, as_int, as_int_tuple, as_result_array, run_cases
+from .check_tools import Candidate, Case, CheckFailed, as_int, as_int_tuple, as_result_array, run_cases
 from .conv import conv2d as _conv2d
 from .gemm import im2col as _im2col
 from .geometry import output_size as _output_size
@@ -297,7 +299,7 @@ def check_fingerprint(fn, *, seed=0):
         arr = as_result_array(value, name)
         if arr.size == 1:
             return float(arr.reshape(()))
-        raise AssertionError(
+        raise CheckFailed(
             f"{name} returned {arr.size} numbers {arr.tolist()}; one number is expected. {FORGOT_SUM_HINT}."
         )
 

@@ -4,8 +4,9 @@ The same contract as :mod:`convlib.checks`: every ``check_*`` takes the
 learner's function, calls it on fixed edge cases (non-square, one image and
 several, ``C_in != C_out``) and random ones, compares each answer with
 convlib's tested reference, and on the first wrong answer raises
-``AssertionError`` whose first line names the misconception the answer
-matches -- found by computing what that misconception would return.  A passing
+``CheckFailed`` (an ``AssertionError``) whose first line names the
+misconception the answer matches -- found by computing what that
+misconception would return.  A passing
 check prints one line and returns ``None``.  ``seed`` draws other random cases
 (the hidden tests use ``seed=1``).
 

@@ -7,6 +7,7 @@ convlib's own (already TensorFlow-tested) functions.
 """
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -361,6 +362,55 @@ def test_message_shows_case_expected_and_actual():
     assert any(line.strip().startswith("expected:") for line in lines)
     assert any(line.strip().startswith("yours:") for line in lines)
     assert any("largest difference" in line for line in lines)
+
+
+def test_every_failure_is_a_check_failed_whose_display_is_the_message():
+    """IPython shows ``_render_traceback_()`` instead of a traceback: the message, then the learner's own lines."""
+    from convlib.check_tools import CheckFailed
+
+    with pytest.raises(CheckFailed) as info:
+        checks.check_correlate2d(lambda x, k: corr(x, k[::-1, ::-1]))
+    shown = info.value._render_traceback_()
+    assert shown[0] == "\u2717 " + str(info.value).splitlines()[0]
+    assert shown[1:] == str(info.value).splitlines()[1:]
+
+    def broken(x, k):
+        return x[100]
+
+    for check, fn in [(checks.check_correlate2d, broken), (checks.check_correlate2d, lambda x, k: None),
+                      (checks.check_output_size, None), (checks.check_fingerprint, lambda v, kh, kw: v)]:
+        with pytest.raises(CheckFailed):
+            check(fn)
+    with pytest.raises(CheckFailed) as info:
+        checks.check_correlate2d(broken)
+    shown = "\n".join(info.value._render_traceback_())
+    assert "return x[100]" in shown and "IndexError" in shown and "check_tools" not in shown
+
+
+def test_a_failed_check_in_a_real_kernel_shows_only_its_message():
+    """In Jupyter, a failed check's output is its message -- no frames of convlib's check machinery."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    root = Path(__file__).resolve().parent.parent
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import numpy as np\nfrom convlib.checks import check_correlate2d\n"
+            "def correlate2d_valid(x, k):\n    return np.ones((2, 2))\ncheck_correlate2d(correlate2d_valid)"),
+        nbformat.v4.new_code_cell("def raises(x, k):\n    return x[100]\ncheck_correlate2d(raises)"),
+    ]
+    NotebookClient(nb, timeout=120, allow_errors=True, kernel_name="python3",
+                   resources={"metadata": {"path": str(root)}}).execute()
+    (wrong,), (raised,) = (cell.outputs for cell in nb.cells)
+    assert wrong.output_type == raised.output_type == "error"  # nbgrader and nbval still see a failure
+    assert wrong.ename == "CheckFailed"
+    assert wrong.traceback[0].startswith("\u2717 correlate2d_valid(x, k): ")
+    assert wrong.traceback[1].startswith("  case: ")
+    text = "\n".join(wrong.traceback + raised.traceback)
+    for machinery in ("check_tools", "checks.py", "run_cases", "_call", "Traceback"):
+        assert machinery not in "\n".join(wrong.traceback), machinery
+    assert "return x[100]" in text and "check_tools" not in text and "run_cases" not in text
 
 
 def test_not_implemented_passes_through():
