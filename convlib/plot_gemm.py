@@ -54,6 +54,12 @@ def _fmt(v):
     return f"{v:g}" if float(v).is_integer() else f"{v:.2g}"
 
 
+def _text_colour(image, v) -> str:
+    """Black or white, whichever reads better on the colour ``image`` gives the value ``v``."""
+    r, g, b, _ = image.cmap(image.norm(v))
+    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+
+
 def plot_patch_row(x, kernel_size, pixel, *, stride=1, padding="valid", dilation=1, channel_names=None):
     """Link one output pixel to its row of the patch matrix and to the input pixels in it.
 
@@ -194,6 +200,8 @@ def plot_copy_counts(input_hw, kernel_size, *, stride=1, padding="valid", dilati
     -------
     matplotlib.figure.Figure
         One axes whose image is the ``(H, W)`` count array; ``fig.counts`` holds it.
+        Small grids have every count written in, white on dark cells and black
+        on light ones.
     """
     counts = copy_counts(input_hw, kernel_size, stride=stride, padding=padding, dilation=dilation)
     kh, kw = as_pair(kernel_size, "kernel_size")
@@ -205,7 +213,8 @@ def plot_copy_counts(input_hw, kernel_size, *, stride=1, padding="valid", dilati
     if h * w <= 400:
         for r in range(h):
             for c in range(w):
-                ax.text(c, r, str(counts[r, c]), ha="center", va="center", in_layout=False, fontsize=7)
+                ax.text(c, r, str(counts[r, c]), ha="center", va="center", in_layout=False, fontsize=7,
+                        color=_text_colour(im, counts[r, c]))  # white on the dark cells
     ax.set_xticks([])
     ax.set_yticks([])
     fig.colorbar(im, ax=ax, shrink=0.8, label="copies")

@@ -100,6 +100,21 @@ def test_copy_counts_match_a_loop_over_output_pixels(hw, k, stride, padding, dil
     assert f"mean {expected.mean():.2f}" in fig.axes[0].get_title()
 
 
+def test_copy_counts_are_written_in_a_colour_that_reads_on_their_cell():
+    fig = pg.plot_copy_counts((8, 8), 3, padding="same")
+    ax = fig.axes[0]
+    image = ax.images[0]
+    labels = {(round(t.get_position()[1]), round(t.get_position()[0])): t for t in ax.texts}
+    assert len(labels) == 64
+    for (r, c), t in labels.items():
+        assert t.get_text() == str(fig.counts[r, c])
+        red, green, blue, _ = image.cmap(image.norm(fig.counts[r, c]))
+        cell_is_dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
+        assert t.get_color() == ("white" if cell_is_dark else "black"), (r, c, fig.counts[r, c])
+    colours = {labels[1, 1].get_color(), labels[0, 0].get_color()}
+    assert colours == {"white", "black"}            # the 9s are dark cells, the corner 4s light ones
+
+
 def test_copy_counts_interior_is_kh_kw():
     counts = pg.copy_counts((9, 9), 3, padding="same")
     assert (counts[1:-1, 1:-1] == 9).all() and counts[0, 0] == 4
