@@ -163,33 +163,38 @@ def plot_group_connectivity(c_in, c_out, groups_list):
 
 
 def plot_counts(counts):
-    """Bars of parameters and multiply-adds per layer kind (log scale).
+    """Bars of parameters and multiply-adds per layer kind, on linear axes from 0.
 
     Parameters
     ----------
     counts : mapping of str to Counts
-        E.g. ``{"standard": layer_counts("standard", ...), ...}``.
+        E.g. ``{"standard": layer_counts("standard", ...), ...}``; the first
+        entry is the reference the others are compared with.
 
     Returns
     -------
     matplotlib.figure.Figure
         Two axes, "parameters" and "multiply-adds"; bar heights are the
         ``params`` and ``macs`` of each entry, in the mapping's order, on a
-        logarithmic axis (each gridline is 10 times the one below), with the
-        exact number written above each bar.
+        linear axis starting at 0 (so a bar half as tall is half as much;
+        a log axis made an 8-fold saving look like a small step).  Above each
+        bar: the exact number and, for every entry after the first, the ratio
+        ``first / this`` (as ``"1/8.4"``), so bars too short to see still
+        carry their size.
     """
     names = list(counts)
-    fig = _figure(figsize=(9.0, 3.4), layout="constrained")
+    fig = _figure(figsize=(9.0, 3.6), layout="constrained")
     for ax, field, label in zip(fig.subplots(1, 2), ("params", "macs"), ("parameters", "multiply-adds")):
         values = [getattr(counts[n], field) for n in names]
         ax.bar(names, values, color="tab:blue")
-        ax.set_yscale("log")
-        ax.set_ylim(min(values) / 3, max(values) * 4)  # room for the numbers above the bars
-        ax.set_title(f"{label} (log scale)", fontsize=10)
+        ax.set_ylim(0, max(values) * 1.3)  # room for the labels above the tallest bar
+        ax.set_title(f"{label} (1/x: x times fewer than {names[0]})", fontsize=10)
         ax.tick_params(axis="x", labelsize=9, rotation=15)
         ax.grid(axis="y", alpha=0.3)
+        ax.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
         for i, v in enumerate(values):
-            ax.text(i, v * 1.15, f"{v:,}", ha="center", va="bottom", fontsize=8)
+            text = f"{v:,}" if i == 0 else f"{v:,}\n1/{values[0] / v:.1f}"
+            ax.text(i, v + 0.02 * max(values), text, ha="center", va="bottom", fontsize=8)
     return fig
 
 

@@ -74,12 +74,21 @@ def test_group_connectivity_panels():
 
 
 def test_counts_bars_are_the_counts():
-    counts = {k: convlib.layer_counts(k, 8, 8, 3, 10, groups=2) for k in ("standard", "grouped", "depthwise")}
+    counts = {k: convlib.layer_counts(k, 8, 8, 3, 10, groups=2 if k == "grouped" else 1)
+              for k in ("standard", "grouped", "depthwise")}
     fig = pt.plot_counts(counts)
     params_ax, macs_ax = fig.axes
     assert [p.get_height() for p in params_ax.patches] == [c.params for c in counts.values()]
     assert [p.get_height() for p in macs_ax.patches] == [c.macs for c in counts.values()]
     assert [t.get_text() for t in params_ax.get_xticklabels()] == list(counts)
+    for ax, field in ((params_ax, "params"), (macs_ax, "macs")):
+        assert ax.get_yscale() == "linear" and ax.get_ylim()[0] == 0     # bar heights compare as ratios
+        values = [getattr(c, field) for c in counts.values()]
+        labels = [t.get_text() for t in ax.texts]
+        assert labels[0] == f"{values[0]:,}"
+        for label, v in zip(labels[1:], values[1:]):                    # the saving written on every other bar
+            assert label == f"{v:,}\n1/{values[0] / v:.1f}"
+    assert macs_ax.texts[1].get_text().endswith("1/2.0")              # grouped, groups=2: half the work
 
 
 def test_overlap_counts_independently():
