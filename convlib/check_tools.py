@@ -62,6 +62,7 @@ _format_exception = traceback.format_exception
 
 RTOL = 1e-6
 ATOL = 1e-9
+_MAX_SHOWN = 10_000  # numbers printed in full at most (fmt's ``full``)
 
 #: Set (to a list) by convlib.grade's kernel guard: checks then record answers instead of judging them.
 RECORDER = None
@@ -134,11 +135,16 @@ class Candidate:
         self.build = build
 
 
-def fmt(value) -> str:
-    """A short, readable rendering of an answer for a message."""
+def fmt(value, indent: int = 4, full: bool = False) -> str:
+    """A short, readable rendering of an answer for a message.
+
+    Continuation lines of an array are indented by ``indent`` spaces (so they
+    line up under the first); ``full`` prints every number instead of eliding.
+    """
     if isinstance(value, _ndarray):
-        text = _array2string(value, precision=4, suppress_small=True, max_line_width=100, threshold=48, edgeitems=2)
-        return text.replace("\n", "\n    ")
+        text = _array2string(value, precision=4, suppress_small=True, max_line_width=100,
+                             threshold=_MAX_SHOWN if full else 48, edgeitems=2)
+        return text.replace("\n", "\n" + " " * indent)
     return repr(value)
 
 
@@ -227,18 +233,32 @@ def _call(fn, case, name):
     return result
 
 
-def _where(arr, index):
-    """``arr`` or, for an array of more than two axes, the 2-D slice along its last two axes at ``index``."""
+def _part(arr, index, view):
+    """The part of ``arr`` a message shows, and its label, around ``index`` (see :func:`run_cases`' ``view``)."""
+    if view == "rows" and arr.ndim == 2:
+        row = min(index[0], arr.shape[0] - 1) if arr.shape[0] else 0
+        return f"[{row}, :]", arr[row] if arr.shape[0] else arr
+    if isinstance(view, tuple) and len(view) == arr.ndim and arr.ndim > 2 and view.count(":") == 2:
+        at, label = [], []
+        for name, i, n in zip(view, index, arr.shape):
+            if name == ":":
+                at.append(slice(None))
+                label.append(":")
+            else:
+                at.append(min(i, n - 1))
+                label.append(f"{name}={min(i, n - 1)}")
+        return "[" + ", ".join(label) + "]", arr[tuple(at)]
     if arr.ndim <= 2 or arr.size <= 24:
         return "", arr
     lead = tuple(min(i, n - 1) for i, n in zip(index[:-2], arr.shape[:-2]))
     return "[" + ", ".join(map(str, lead)) + ", :, :]", arr[lead]
 
 
-def _describe(expected, actual) -> list[str]:
-    lines = []
+def _describe(expected, actual, view=None) -> list[str]:
+    """Message lines comparing the answers: the largest difference, then both sides in the same form."""
     if not isinstance(expected, _ndarray):
         return [f"  expected: {expected!r}", f"  yours:    {actual!r}"]
+    lines = []
     index = (0,) * expected.ndim
     if isinstance(actual, _ndarray) and actual.shape != expected.shape:
         lines.append(f"  expected shape {expected.shape}, got shape {actual.shape}")
@@ -247,15 +267,22 @@ def _describe(expected, actual) -> list[str]:
             diff = _absolute(actual - expected)
         index = tuple(int(i) for i in _unravel_index(int(diff.argmax()), diff.shape))
         lines.append(f"  largest difference {float(diff.max()):.4g} at index {index}")
-    part, shown = _where(expected, index)
-    lines.append(f"  expected{part}: {fmt(shown)}")
-    if isinstance(actual, _ndarray):
-        part, shown = _where(actual, index + (0,) * max(0, actual.ndim - len(index)))
-        lines.append(f"  yours{part}:    {fmt(shown)}")
+        if view == "rows" and expected.ndim == 2:
+            lines.append(f"  row {index[0]} (the row with the largest difference), in full:")
+    shown = [("expected", expected)] + ([("yours", actual)] if isinstance(actual, _ndarray) else [])
+    heads = []
+    for label, arr in shown:
+        where = index[: arr.ndim] + (0,) * max(0, arr.ndim - len(index))
+        part, sub = _part(arr, where, view if arr.ndim == expected.ndim else None)
+        heads.append((f"{label}{part}:", sub))
+    width = max(len(head) for head, _ in heads) + 1
+    for head, sub in heads:
+        lines.append(f"  {head.ljust(width)}{fmt(sub, indent=2 + width, full=view == 'rows')}")
     return lines
 
 
-def run_cases(fn, cases, *, name, convert, candidates=(), shape_hints=None, reference="convlib's reference"):
+def run_cases(fn, cases, *, name, convert, candidates=(), shape_hints=None, reference="convlib's reference",
+              view=None):
     """Call ``fn`` on every case; raise an explaining :class:`CheckFailed` at the first wrong answer.
 
     Parameters
@@ -277,6 +304,13 @@ def run_cases(fn, cases, *, name, convert, candidates=(), shape_hints=None, refe
         used when no candidate matches.
     reference : str
         What the expected values come from, for the message.
+    view : tuple of str or "rows", optional
+        What a message shows of an array answer.  A tuple names the answer's
+        axes: ``":"`` for the two axes of the map shown, an index name for the
+        others, e.g. ``("n", ":", ":", "co")`` shows the output map
+        ``[n, :, :, co]`` where the largest difference is.  ``"rows"`` shows
+        the row of a 2-D answer with the largest difference, in full.  By
+        default an array of more than two axes is shown along its last two.
 
     Returns
     -------
@@ -316,7 +350,7 @@ def run_cases(fn, cases, *, name, convert, candidates=(), shape_hints=None, refe
             hint = shape_hints(case, actual)
         lines = [f"{name}: {hint}" if hint else f"{name} gives a wrong answer (compare the values below)"]
         lines += [f"  case: {case.label}"]
-        lines += _describe(case.expected, actual)
+        lines += _describe(case.expected, actual, view)
         lines.append(f"  (expected values come from {reference})")
         raise CheckFailed("\n".join(lines))
     _print(f"\u2713 {name.split('(')[0]}: all {len(cases)} cases match {reference}.")

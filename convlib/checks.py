@@ -86,6 +86,11 @@ SHARED_KERNEL_HINT = (
 MEAN_HINT = (
     "this is the channel *mean*: Conv2D *sums* the per-channel maps (no division by C_in)"
 )
+CI_FIRST_COLUMNS_HINT = (
+    "your columns are ordered (ci, kh, kw), channel first; order them (kh, kw, ci) so that they line up "
+    "with w.reshape(-1, C_out)"
+)
+CI_FIRST_ROWS_HINT = "your rows are ordered (ci, kh, kw); im2col's columns are (kh, kw, ci), so the rows must be too"
 
 
 def _ints(rng, shape, low=-4, high=5):
@@ -332,7 +337,7 @@ def check_channel_kernels_to_w(fn, *, seed=0):
             "of depth C_in: (KH, KW, C_in, 1)", lambda c: _stack(c.info["kernels"], axis=-1)[:, :, None, :]),
     ]
     run_cases(fn, cases, name="channel_kernels_to_w(kernels)", convert=as_result_array, candidates=cands,
-              reference="the per-channel kernels placed at w[:, :, c, 0]")
+              reference="the per-channel kernels placed at w[:, :, c, 0]", view=(":", ":", "c", "co"))
 
 
 # --------------------------------------------------------------------------- 02 cross-correlation
@@ -510,7 +515,7 @@ def check_partial_maps(fn, *, seed=0):
         Candidate(FLIP_HINT, lambda c: _maps(c.info["x"], c.info["w"][::-1, ::-1])),
     ]
     run_cases(fn, cases, name="partial_maps(x, w)", convert=as_result_array, candidates=cands,
-              reference="convlib.correlate2d per channel")
+              reference="convlib.correlate2d per channel", view=("c", ":", ":"))
 
 
 def _forgot_sum_shape(case, actual):
@@ -580,6 +585,10 @@ def check_conv3d_channels(fn, *, seed=0):
             "this is only the first depth position (what Conv2D gives when KD == C); a kernel that slides "
             "through the channels has C - KD + 1 depth positions", lambda c: c.expected[..., :1]),
         Candidate(
+            "the last depth position is missing: a KD-deep kernel fits at C - KD + 1 depth positions, "
+            "range(C - KD + 1), not range(C - KD)",
+            lambda c: c.expected[..., :-1] if c.expected.shape[2] > 1 else None),
+        Candidate(
             "this is only the first depth position (what Conv2D gives when KD == C); a kernel that slides "
             "through the channels has C - KD + 1 depth positions", lambda c: c.expected[..., 0]),
     ]
@@ -591,7 +600,7 @@ def check_conv3d_channels(fn, *, seed=0):
         return None
 
     run_cases(fn, cases, name="conv3d_through_channels(x, k)", convert=as_result_array, candidates=cands,
-              shape_hints=shape_hint, reference="convlib.conv2d on each window of KD channels")
+              shape_hints=shape_hint, reference="convlib.conv2d on each window of KD channels", view=(":", ":", "d"))
 
 
 # --------------------------------------------------------------------------- 04 many filters
@@ -645,9 +654,29 @@ def check_conv2d(fn, *, batched=True, seed=0):
             "your output is channels-first (C_out before Ho, Wo); the course uses NHWC: channels last",
             lambda c: c.expected.transpose(0, 3, 1, 2) if c.expected.ndim == 4 else c.expected.transpose(2, 0, 1)),
     ]
+    def gemm(c, patches_ci_first):
+        # One image: the patch matrix times the kernel matrix, one of them ordered (ci, kh, kw), the other (kh, kw, ci).
+        x, w = c.info["x"], c.info["w"]
+        kh, kw, c_in, c_out = w.shape
+        cols = _im2col(x, (kh, kw))
+        rows = w.reshape(-1, c_out)
+        if patches_ci_first:
+            cols = cols.reshape(-1, kh, kw, c_in).transpose(0, 3, 1, 2).reshape(cols.shape)
+        else:
+            rows = w.transpose(2, 0, 1, 3).reshape(-1, c_out)
+        return (cols @ rows + c.info["b"]).reshape(c.expected.shape)
+
+    if not batched:
+        cands += [
+            Candidate("the patch matrix and the kernel matrix are in different orders: " + CI_FIRST_COLUMNS_HINT,
+                      lambda c: gemm(c, True) if c.info["w"].shape[2] > 1 else None),
+            Candidate("the patch matrix and the kernel matrix are in different orders: your kernel matrix's rows "
+                      "are ordered (ci, kh, kw); im2col's columns are (kh, kw, ci), so the rows must be too",
+                      lambda c: gemm(c, False) if c.info["w"].shape[2] > 1 else None),
+        ]
     name = "conv2d_layer(x, w, b)" if batched else "conv2d_gemm(x, w, b)"
     run_cases(fn, cases, name=name, convert=as_result_array, candidates=cands, shape_hints=_forgot_sum_shape,
-              reference="convlib.conv2d")
+              reference="convlib.conv2d", view=("n", ":", ":", "co") if batched else (":", ":", "co"))
 
 
 def check_conv1x1(fn, *, seed=0):
@@ -674,7 +703,8 @@ def check_conv1x1(fn, *, seed=0):
             "H and W are swapped in your output", lambda c: c.expected.transpose(1, 0, 2)),
     ]
     run_cases(fn, cases, name="conv1x1(x, w)", convert=as_result_array, candidates=cands,
-              shape_hints=_forgot_sum_shape, reference="convlib.conv2d with a (1, 1, C_in, C_out) kernel")
+              shape_hints=_forgot_sum_shape, reference="convlib.conv2d with a (1, 1, C_in, C_out) kernel",
+              view=(":", ":", "co"))
 
 
 def _two_layer_count(c_in, k1, f1, k2, f2):
@@ -738,7 +768,7 @@ def check_stack_filters(fn, *, seed=0):
             lambda c: _stack(c.info["filters"], axis=2)),
     ]
     run_cases(fn, cases, name="stack_filters(filters)", convert=as_result_array, candidates=cands,
-              reference="w[..., co] = filters[co]")
+              reference="w[..., co] = filters[co]", view=(":", ":", "ci", "co"))
 
 
 # --------------------------------------------------------------------------- 05 output size and 'same'
@@ -801,7 +831,9 @@ def check_output_size(fn, *, seed=0):
 def check_same_padding(fn, *, seed=0):
     """Check ``fn(n, k, stride) -> (before, after)``: TensorFlow's 'same' padding along one axis."""
     rng = _default_rng(seed)
-    params = [(5, 3, 1), (5, 2, 1), (6, 3, 2), (7, 3, 2), (4, 4, 1), (10, 5, 3), (5, 1, 2), (9, 1, 3), (9, 6, 2)]
+    # (6, 4, 2) comes early: there the symmetric k // 2 answer is wrong and no other misconception gives it.
+    params = [(5, 3, 1), (6, 4, 2), (5, 2, 1), (6, 3, 2), (7, 3, 2), (4, 4, 1), (10, 5, 3), (5, 1, 2), (9, 1, 3),
+              (9, 6, 2)]
     params += [(int(rng.integers(3, 20)), int(rng.integers(1, 7)), int(rng.integers(1, 4))) for _ in range(5)]
     cases = [Case((n, k, s), f"n={n}, k={k}, stride={s}", partial(_same_padding, n, k, s), p=(n, k, s))
              for n, k, s in params]
@@ -817,6 +849,11 @@ def check_same_padding(fn, *, seed=0):
             "this ignores the stride: the total is max((ceil(n / stride) - 1) * stride + k - n, 0), which "
             "is k - 1 only for stride 1",
             lambda c: ((c.info["p"][1] - 1) // 2, c.info["p"][1] - 1 - (c.info["p"][1] - 1) // 2)),
+        Candidate(
+            "this is the symmetric k // 2 convention (PyTorch's padding=k//2): k // 2 zeros on both sides, "
+            "whatever the stride. TensorFlow's 'same' pads total = max((ceil(n / stride) - 1) * stride + k - n, 0) "
+            "and, when the total is odd, puts the extra zero after (bottom/right)",
+            lambda c: None if c.info["p"][1] // 2 == -(-sum(c.expected) // 2) else (c.info["p"][1] // 2,) * 2),
         Candidate(
             "with an odd total, one zero row is lost: before = total // 2 and after = total - before",
             lambda c: (sum(c.expected) // 2, sum(c.expected) // 2)),
@@ -920,10 +957,7 @@ def check_im2col(fn, *, seed=0):
         return c.expected.reshape(ho, wo, kh, kw, x.shape[2])
 
     cands = [
-        Candidate(
-            "your columns are ordered (ci, kh, kw), channel first; order them (kh, kw, ci) so that they line up "
-            "with w.reshape(-1, C_out)",
-            lambda c: blocks(c).transpose(0, 1, 4, 2, 3).reshape(c.expected.shape)),
+        Candidate(CI_FIRST_COLUMNS_HINT, lambda c: blocks(c).transpose(0, 1, 4, 2, 3).reshape(c.expected.shape)),
         Candidate(
             "your columns are ordered (kw, kh, ci); order them (kh, kw, ci) like w.reshape(-1, C_out)",
             lambda c: blocks(c).transpose(0, 1, 3, 2, 4).reshape(c.expected.shape)),
@@ -938,7 +972,7 @@ def check_im2col(fn, *, seed=0):
             lambda c: blocks(c).reshape(blocks(c).shape[0], blocks(c).shape[1], -1)),
     ]
     run_cases(fn, cases, name="im2col(x, KH, KW)", convert=as_result_array, candidates=cands,
-              reference="convlib.im2col")
+              reference="convlib.im2col", view="rows")
 
 
 def check_kernel_matrix(fn, *, seed=0):
@@ -956,12 +990,10 @@ def check_kernel_matrix(fn, *, seed=0):
         Candidate(
             "this is (C_out, KH*KW*C_in); im2col's patches multiply a matrix with one COLUMN per filter",
             lambda c: c.expected.T),
-        Candidate(
-            "your rows are ordered (ci, kh, kw); im2col's columns are (kh, kw, ci), so the rows must be too",
-            lambda c: c.info["w"].transpose(2, 0, 1, 3).reshape(-1, c.info["w"].shape[3])),
+        Candidate(CI_FIRST_ROWS_HINT, lambda c: c.info["w"].transpose(2, 0, 1, 3).reshape(-1, c.info["w"].shape[3])),
     ]
     run_cases(fn, cases, name="kernel_matrix(w)", convert=as_result_array, candidates=cands,
-              reference="w[kh, kw, ci, co] at row (kh*KW + kw)*C_in + ci")
+              reference="w[kh, kw, ci, co] at row (kh*KW + kw)*C_in + ci", view="rows")
 
 
 def check_patch_matrix_bytes(fn, *, seed=0):

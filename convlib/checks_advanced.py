@@ -95,6 +95,11 @@ def check_bias_grad(fn, *, seed=0):
          "them all up: a sum over N, Ho and Wo", lambda c: c.info["dy"].mean(axis=(0, 1, 2))),
         ("this uses the first image only; the same bias is added in every image of the batch, so its gradient "
          "sums over the images too", lambda c: c.info["dy"][0].sum(axis=(0, 1)) if len(c.info["dy"]) > 1 else None),
+        ("you averaged over the batch (a sum over Ho and Wo, then a mean over N); the same bias is added in every "
+         "image, and the loss adds the images' contributions: sum over N as well",
+         lambda c: c.info["dy"].sum(axis=(1, 2)).mean(axis=0) if len(c.info["dy"]) > 1 else None),
+        ("you averaged over the positions (a mean over Ho and Wo); b[co] is added at EVERY position of map co, "
+         "so its gradient is the sum over N, Ho and Wo", lambda c: c.info["dy"].mean(axis=(1, 2)).sum(axis=0)),
     ]
 
     def shape_hint(case, actual):
@@ -150,7 +155,7 @@ def check_kernel_grad(fn, *, seed=0):
         return None
 
     _run(fn, cases, candidates, name="kernel_grad(x, dy)", shape_hints=shape_hint,
-         reference="convlib.conv2d_backward, checked against tf.GradientTape")
+         reference="convlib.conv2d_backward, checked against tf.GradientTape", view=(":", ":", "ci", "co"))
 
 
 def _dx(dy, w):
@@ -199,7 +204,7 @@ def check_input_grad(fn, *, seed=0):
         return None
 
     _run(fn, cases, candidates, name="input_grad(dy, w)", shape_hints=shape_hint,
-         reference="convlib.conv2d_backward, checked against tf.GradientTape")
+         reference="convlib.conv2d_backward, checked against tf.GradientTape", view=("n", ":", ":", "ci"))
 
 
 # --------------------------------------------------------------------------- exercise 08: grouped convolution
@@ -236,12 +241,23 @@ def _interleaved(x, w, g):
     return y
 
 
+def _interleaved_inputs(x, w, g):
+    """The convolution if group k took every g-th input channel, x[..., k::g], and consecutive filters."""
+    co = w.shape[3] // g
+    return _concatenate([_conv2d(x[..., k::g], w[..., k * co : (k + 1) * co]) for k in range(g)], axis=3)
+
+
 def check_grouped_conv(fn, *, seed=0):
     """Check ``fn(x, w, groups) -> y``: x ``(N, H, W, C_in)``, w ``(KH, KW, C_in/groups, C_out)``, valid, stride 1."""
     rng = _default_rng(seed)
     cases = [((x, w, g), f"{_shape_label(x=x, w=w)}, groups={g}", lambda x=x, w=w, g=g: _conv2d(x, w, groups=g),
               dict(x=x, w=w, g=g)) for x, w, g in _grouped_cases(rng)]
     candidates = [
+        ("your group k takes every groups-th input channel, x[..., k::groups]; groups are consecutive blocks: "
+         "group k holds input channels k*C_in/groups .. (k+1)*C_in/groups - 1, "
+         "x[..., k*C_in//groups : (k+1)*C_in//groups]",
+         lambda c: _interleaved_inputs(c.info["x"], c.info["w"], c.info["g"])
+         if c.info["g"] > 1 and c.info["w"].shape[2] > 1 else None),
         ("your groups take every g-th channel; groups are consecutive blocks: group k holds input channels "
          "k*C_in/g .. (k+1)*C_in/g - 1 and filters k*C_out/g .. (k+1)*C_out/g - 1",
          lambda c: _interleaved(c.info["x"], c.info["w"], c.info["g"]) if c.info["g"] > 1 else None),
@@ -257,7 +273,7 @@ def check_grouped_conv(fn, *, seed=0):
         return None
 
     _run(fn, cases, candidates, name="grouped_conv(x, w, groups)", shape_hints=shape_hint,
-         reference="convlib.conv2d(groups=...), checked against Keras Conv2D(groups=...)")
+         reference="convlib.conv2d(groups=...), checked against Keras Conv2D(groups=...)", view=("n", ":", ":", "co"))
 
 
 def check_depthwise_kernel(fn, *, seed=0):
@@ -284,7 +300,7 @@ def check_depthwise_kernel(fn, *, seed=0):
         return None
 
     _run(fn, cases, candidates, name="depthwise_kernel(dk)", shape_hints=shape_hint,
-         reference="Keras' DepthwiseConv2D output order, checked in tests/test_grouped.py")
+         reference="Keras' DepthwiseConv2D (its output channel c*M + m)", view=(":", ":", "ci", "co"))
 
 
 def check_grouped_param_count(fn, *, seed=0):

@@ -12,7 +12,10 @@ its solution with, exactly as nbgrader's ``generate_assignment`` does it:
   solution cell without markers replaced whole;
 * every region between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``
   removed;
-* every output and execution count cleared.
+* every output and execution count cleared;
+* cells locked as nbgrader's ``LockCells`` locks them: solution cells cannot be
+  deleted, test cells and read-only cells can be neither deleted nor edited
+  (Jupyter's ``deletable`` and ``editable`` cell metadata).
 
 The cells keep their ids and nbgrader metadata, so a learner's submission can
 be matched cell by cell to its source (see :mod:`convlib.grade`).
@@ -30,6 +33,7 @@ __all__ = [
     "ROOT",
     "SolutionFormatError",
     "nbgrader_meta",
+    "lock_metadata",
     "make_exercise",
     "exercise_text",
     "validate_source",
@@ -76,6 +80,15 @@ def _replace_regions(source: str, begin: str, end: str, stub, where: str) -> tup
     return "\n".join(out), found
 
 
+def lock_metadata(meta: dict) -> dict:
+    """Jupyter's ``deletable``/``editable`` flags for a cell with nbgrader metadata ``meta``, as nbgrader sets them."""
+    if meta.get("solution"):
+        return {"deletable": False}  # the learner writes here
+    if meta.get("grade") or meta.get("locked"):
+        return {"deletable": False, "editable": False}
+    return {}
+
+
 def make_exercise(nb):
     """Return the exercise version of a solution notebook (a new nbformat node).
 
@@ -103,6 +116,7 @@ def make_exercise(nb):
             cell.outputs = []
             cell.execution_count = None
         cell.metadata.pop("execution", None)
+        cell.metadata.update(lock_metadata(meta))
     nb.metadata.pop("widgets", None)
     return nb
 

@@ -71,6 +71,18 @@ def im2col(x, kh, kw):
     return np.array([x[i : i + kh, j : j + kw].ravel() for i in range(ho) for j in range(wo)])
 
 
+def gemm_mixed(x, w, b, patches_ci_first):
+    """im2col @ kernel matrix for one image, with one of the two in (ci, kh, kw) order."""
+    kh, kw, c_in, c_out = w.shape
+    ho, wo = x.shape[0] - kh + 1, x.shape[1] - kw + 1
+    if patches_ci_first:
+        cols = np.array([x[i : i + kh, j : j + kw].transpose(2, 0, 1).ravel() for i in range(ho) for j in range(wo)])
+        rows = w.reshape(-1, c_out)
+    else:
+        cols, rows = im2col(x, kh, kw), w.transpose(2, 0, 1, 3).reshape(-1, c_out)
+    return (cols @ rows + b).reshape(ho, wo, c_out)
+
+
 def patch_bytes(h, w, c_in, kh, kw, stride=1, itemsize=4):
     return ((h - kh) // stride + 1) * ((w - kw) // stride + 1) * kh * kw * c_in * itemsize
 
@@ -222,6 +234,8 @@ WRONG = [
     ("3d true convolution", checks.check_conv3d_channels, lambda x, k: conv3d(x, k[::-1, ::-1, ::-1]), {},
      "true 3-D convolution"),
     ("3d is conv2d", checks.check_conv3d_channels, lambda x, k: conv3d(x, k)[..., :1], {}, "first depth position"),
+    ("3d one depth short", checks.check_conv3d_channels, lambda x, k: conv3d(x, k)[..., :-1], {},
+     "range(C - KD + 1), not range(C - KD)"),
     ("3d same depth", checks.check_conv3d_channels,
      lambda x, k: np.concatenate([conv3d(x, k), np.zeros((*conv3d(x, k).shape[:2], k.shape[2] - 1))], -1), {},
      "C - KD + 1"),
@@ -246,6 +260,10 @@ WRONG = [
     ("gemm unsummed", checks.check_conv2d, lambda x, w, b: np.stack(
         [np.stack([corr(x[:, :, c], w[:, :, c, co]) for co in range(w.shape[3])], -1) for c in range(w.shape[2])],
         -2) + b, {"batched": False}, "forget to sum"),
+    ("gemm patches (ci, kh, kw)", checks.check_conv2d, lambda x, w, b: gemm_mixed(x, w, b, patches_ci_first=True),
+     {"batched": False}, "your columns are ordered (ci, kh, kw)"),
+    ("gemm kernel rows (ci, kh, kw)", checks.check_conv2d, lambda x, w, b: gemm_mixed(x, w, b, patches_ci_first=False),
+     {"batched": False}, "kernel matrix's rows are ordered (ci, kh, kw)"),
     ("1x1 w.T", checks.check_conv1x1, lambda x, w: x @ w.T, {}, "uses w.T"),
     ("1x1 no sum", checks.check_conv1x1, lambda x, w: x[..., None] * w, {}, "forget to sum"),
     ("1x1 scrambled", checks.check_conv1x1,
@@ -284,6 +302,8 @@ WRONG = [
      "off by one row: TensorFlow's 'same' puts the extra padding at the bottom"),
     ("same no stride", checks.check_same_padding, lambda n, k, s: same_padding(n, k, 1) if s == 1 else (
         (k - 1) // 2, k - 1 - (k - 1) // 2), {}, "ignores the stride"),
+    ("same k//2", checks.check_same_padding, lambda n, k, s: (k // 2, k // 2), {},
+     "symmetric k // 2 convention"),
     ("same symmetric", checks.check_same_padding, lambda n, k, s: (sum(same_padding(n, k, s)) // 2,) * 2, {},
      "one zero row is lost"),
     ("same negative", checks.check_same_padding,
@@ -411,6 +431,37 @@ def test_a_failed_check_in_a_real_kernel_shows_only_its_message():
     for machinery in ("check_tools", "checks.py", "run_cases", "_call", "Traceback"):
         assert machinery not in "\n".join(wrong.traceback), machinery
     assert "return x[100]" in text and "check_tools" not in text and "run_cases" not in text
+
+
+def test_nhwc_answers_show_one_output_map_with_labelled_axes():
+    def off_in_image_1(x, w, b):
+        y = conv_layer(x, w, b)
+        y[1, 2, 3, 1] += 5
+        return y
+
+    with pytest.raises(AssertionError) as info:
+        checks.check_conv2d(off_in_image_1)
+    lines = str(info.value).splitlines()
+    assert "largest difference 5 at index (1, 2, 3, 1)" in lines[2]
+    expected_line = next(i for i, line in enumerate(lines) if line.startswith("  expected[n=1, :, :, co=1]: [["))
+    yours_line = next(i for i, line in enumerate(lines) if line.startswith("  yours[n=1, :, :, co=1]:    [["))
+    assert yours_line - expected_line == 4  # one Ho x Wo map each (Ho = 4 in the first case), printed alike
+    assert lines[expected_line].index("[[") == lines[yours_line].index("[[")
+
+
+def test_a_2d_patch_matrix_shows_the_differing_row_in_full():
+    def one_wrong_entry(x, kh, kw):
+        cols = im2col(x, kh, kw)
+        cols[-1, 5] += 1
+        return cols
+
+    with pytest.raises(AssertionError) as info:
+        checks.check_im2col(one_wrong_entry)
+    message = str(info.value)
+    assert "row 8 (the row with the largest difference), in full:" in message
+    expected = next(line for line in message.splitlines() if line.startswith("  expected[8, :]: ["))
+    yours = next(line for line in message.splitlines() if line.startswith("  yours[8, :]:    ["))
+    assert "..." not in expected + yours and len(expected.split()) == len(yours.split()) == 2 + 12
 
 
 def test_not_implemented_passes_through():

@@ -63,6 +63,7 @@ WRONG = [
     (ca.check_bias_grad, lambda dy: dy.mean(axis=(0, 1, 2)), "averaged"),
     (ca.check_bias_grad, lambda dy: dy.sum(axis=(1, 2)), "kept the batch axis"),
     (ca.check_bias_grad, lambda dy: dy.sum(), "summed over the channels"),
+    (ca.check_bias_grad, lambda dy: dy.sum(axis=(1, 2)).mean(axis=0), "averaged over the batch"),
     (ca.check_kernel_grad, shared_dw, "same gradient slice"),
     (ca.check_kernel_grad, lambda x, dy: dw_right(x, dy)[::-1, ::-1], "flipped"),
     (ca.check_kernel_grad, lambda x, dy: dw_right(x[:1], dy[:1]), "first image only"),
@@ -75,6 +76,9 @@ WRONG = [
     (ca.check_input_grad, lambda dy, w: np.concatenate([dx_right(dy, w.sum(axis=2, keepdims=True))] * w.shape[2], 3),
      "same gradient"),
     (ca.check_grouped_conv, interleaved, "every g-th channel"),
+    (ca.check_grouped_conv, lambda x, w, g: np.concatenate(
+        [convlib.conv2d(x[..., k::g], w[..., k * (w.shape[3] // g):(k + 1) * (w.shape[3] // g)]) for k in range(g)],
+        axis=3), "x[..., k::groups]"),
     (ca.check_grouped_conv, lambda x, w, g: convlib.conv2d(x[..., :w.shape[2]], w[..., :w.shape[3] // g]),
      "one group's maps"),
     (ca.check_depthwise_kernel, lambda dk: dk.transpose(0, 1, 3, 2).reshape(dk.shape[0], dk.shape[1], 1, -1),

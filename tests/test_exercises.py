@@ -145,7 +145,12 @@ def test_exercise_is_the_solution_with_answers_stubbed(name):
     sol, ex = read(SOLUTIONS / name), read(EXERCISES / name)
     assert [c.id for c in sol.cells] == [c.id for c in ex.cells]
     for s, e in zip(sol.cells, ex.cells):
-        assert s.metadata == e.metadata
+        locks = {k: e.metadata[k] for k in ("deletable", "editable") if k in e.metadata}
+        assert s.metadata == {k: v for k, v in e.metadata.items() if k not in locks}
+        # Locked as nbgrader's LockCells does it: answers cannot be deleted, tests and read-only cells not touched.
+        expected_locks = {"solution": {"deletable": False}, "test": {"deletable": False, "editable": False}}.get(
+            kind(s), {"deletable": False, "editable": False} if s.metadata.get("nbgrader", {}).get("locked") else {})
+        assert locks == expected_locks, (name, s.id)
         text = e.source
         assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
         if e.cell_type == "code":
