@@ -52,7 +52,7 @@ def _text_colour(image, v) -> str:
     return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
 
 
-def plot_channel_rows(rows, *, channel_names=None, annotate=None, title=None):
+def plot_channel_rows(rows, *, channel_names=None, annotate=None, title=None, shared_scale=False):
     """Rows of per-channel panels: column ``c`` shows every row's channel ``c``.
 
     Parameters
@@ -67,6 +67,11 @@ def plot_channel_rows(rows, *, channel_names=None, annotate=None, title=None):
         Write each value in its cell (default: in the rows whose panels have
         <= 25 cells).
     title : str, optional
+    shared_scale : bool, default False
+        One colour scale for all rows, ``+-max`` over every array, and one
+        colour bar: use it when the rows are the same quantity at different
+        times (weights before and after training), so that a row of small
+        values looks faint instead of as strong as the others.
 
     Returns
     -------
@@ -75,8 +80,9 @@ def plot_channel_rows(rows, *, channel_names=None, annotate=None, title=None):
         shows ``rows[r][1][:, :, c]`` on the diverging map
         :data:`convlib.plotting.SIGNED_CMAP` (white = 0; no red or blue, the
         course's channel names) with the colour limits ``+-max|rows[r][1]|``
-        (one symmetric scale per row, so the channels of a row compare).
-        Then one colour-bar axes per row.
+        (one symmetric scale per row, so the channels of a row compare), or
+        ``+-max`` over all rows with ``shared_scale``.  Then one colour-bar
+        axes per row, or a single one with ``shared_scale``.
     """
     rows = [(str(label), np.asarray(a, float)) for label, a in rows]
     if not rows:
@@ -92,8 +98,9 @@ def plot_channel_rows(rows, *, channel_names=None, annotate=None, title=None):
         raise ValueError(f"need {c} channel names, got {len(names)}")
     fig = _figure(figsize=(1.9 * c + 2.0, 1.9 * len(rows) + 0.6), layout="constrained")
     axes = fig.subplots(len(rows), c, squeeze=False)
+    shared_vmax = max(float(np.abs(a).max()) for _, a in rows) or 1.0
     for r, (label, a) in enumerate(rows):
-        vmax = float(np.abs(a).max()) or 1.0
+        vmax = shared_vmax if shared_scale else float(np.abs(a).max()) or 1.0
         write = annotate if annotate is not None else a.shape[0] * a.shape[1] <= 25
         for ci in range(c):
             ax, panel = axes[r, ci], a[:, :, ci]
@@ -108,10 +115,15 @@ def plot_channel_rows(rows, *, channel_names=None, annotate=None, title=None):
                 ax.set_title(names[ci], fontsize=10)
             if ci == 0:
                 ax.set_ylabel(label, fontsize=10)
-        bar = fig.colorbar(image, ax=list(axes[r]), shrink=0.85, aspect=12, pad=0.03)
+        if not shared_scale:
+            bar = fig.colorbar(image, ax=list(axes[r]), shrink=0.85, aspect=12, pad=0.03)
+            bar.ax.tick_params(labelsize=8)
+    if shared_scale:
+        bar = fig.colorbar(image, ax=list(axes.ravel()), shrink=0.85, aspect=20, pad=0.03)
         bar.ax.tick_params(labelsize=8)
+    scale = "one colour scale for all rows" if shared_scale else "one colour scale per row"
     fig.suptitle((title + "\n" if title else "")
-                 + "(orange > 0, purple < 0, white = 0; one colour scale per row)", fontsize=10)
+                 + f"(orange > 0, purple < 0, white = 0; {scale})", fontsize=10)
     return fig
 
 
@@ -258,8 +270,13 @@ def plot_history(history, metrics=None):
     Returns
     -------
     matplotlib.figure.Figure
-        One axes per metric; its single line has x = 1..epochs and y = the values.
+        One axes per metric; its single line has x = 1..epochs and y = the
+        values, whole-number epoch ticks, and the title ``"training <metric>"``
+        (``"validation <metric>"`` for Keras' ``val_`` keys): ``fit`` reports
+        those on the training data, not on test data.
     """
+    from matplotlib.ticker import MaxNLocator
+
     metrics = list(metrics) if metrics is not None else list(history)
     missing = [m for m in metrics if m not in history]
     if missing:
@@ -270,7 +287,8 @@ def plot_history(history, metrics=None):
         values = np.asarray(history[m], float)
         ax.plot(np.arange(1, len(values) + 1), values, marker="o", ms=3)
         ax.set_xlabel("epoch", fontsize=9)
-        ax.set_title(m, fontsize=10)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # no epoch 1.5
+        ax.set_title(f"validation {m[4:]}" if m.startswith("val_") else f"training {m}", fontsize=10)
         ax.grid(alpha=0.3)
     return fig
 

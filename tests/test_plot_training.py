@@ -35,6 +35,17 @@ def test_channel_rows_annotate_small_rows_only(rng):
     assert not any(ax.texts for ax in fig.axes[3:6])        # 5x6 channels: colours only
 
 
+def test_channel_rows_shared_scale(rng):
+    before, after = 0.1 * rng.normal(size=(3, 3, 3)), rng.normal(size=(3, 3, 3))
+    fig = pt.plot_channel_rows([("before", before), ("after", after)], shared_scale=True)
+    vmax = max(np.abs(before).max(), np.abs(after).max())
+    assert len(fig.axes) == 6 + 1                                      # six panels, one colour bar
+    for ax in fig.axes[:6]:
+        np.testing.assert_allclose(ax.images[0].get_clim(), (-vmax, vmax))
+    np.testing.assert_allclose(fig.axes[6].get_ylim(), (-vmax, vmax))
+    assert "one colour scale for all rows" in fig._suptitle.get_text()
+
+
 def test_channel_rows_checks_its_input():
     with pytest.raises(ValueError, match="same channel count"):
         pt.plot_channel_rows([("a", np.zeros((2, 2, 3))), ("b", np.zeros((2, 2, 2)))])
@@ -115,8 +126,12 @@ def test_history_lines_are_the_values():
         x, y = ax.lines[0].get_data()
         np.testing.assert_array_equal(x, [1, 2, 3])
         np.testing.assert_array_equal(y, history[key])
-        assert ax.get_title() == key
+        assert ax.get_title() == f"training {key}"                      # fit reports on the training data
+        ticks = [t for t in ax.get_xticks() if 1 <= t <= 3]
+        assert ticks and all(float(t).is_integer() for t in ticks)     # whole epochs only
     assert len(pt.plot_history(history, ["accuracy"]).axes) == 1
+    val = pt.plot_history({"val_loss": [0.7, 0.6]})
+    assert val.axes[0].get_title() == "validation loss"
     with pytest.raises(ValueError, match="no \\['val_loss'\\]"):
         pt.plot_history(history, ["val_loss"])
 
