@@ -437,7 +437,10 @@ def check_correlate2d(fn, *, strided=False, seed=0):
         if actual.ndim != 2:
             return f"a single-channel correlation returns a 2-D (Ho, Wo) map, your answer has {actual.ndim} axes"
         if actual.shape == case.info["x"].shape and actual.shape != case.expected.shape:
-            return "your output has the input's size; that needs padding, and this task adds none beyond `padding`"
+            return ("your output has the input's size; that needs padding, and this task adds none"
+                    + (" beyond `padding`" if strided else " (valid: windows fit entirely inside x)"))
+        if not strided:
+            return "the output shape is wrong: a valid window fits at Ho = H - KH + 1 rows and Wo = W - KW + 1 columns"
         return ("the output shape is wrong: Ho = (H + top + bottom - KH) // sh + 1 and "
                 "Wo = (W + left + right - KW) // sw + 1")
 

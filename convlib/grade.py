@@ -31,8 +31,13 @@ and a total, and with ``--json`` writes (atomically)::
                     "tests": [{"grade_id", "points", "max_points", "status", "message"}]}],
      "score", "max_score"}
 
+When a PATH is a folder of learners' folders (``submissions/alice/...``), the
+printout also gives a subtotal per learner folder, and the JSON an extra key
+``"learners": [{"learner", "path", "score", "max_score", "notebooks"}]``
+(``notebooks``: how many were graded for that learner).
+
 Exit status: 0 when every notebook was graded, 1 when some could not be (no
-source, unreadable, kernel failure), 2 for bad arguments.
+source, unreadable, kernel failure) or none was found, 2 for bad arguments.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -61,8 +67,8 @@ from .grade_guard import check_module_names
 for _name in check_module_names():
     __import__(_name)
 
-__all__ = ["grade_paths", "grade_notebook", "load_sources", "find_notebooks", "plan", "format_report",
-           "write_json_atomic", "main", "DEFAULT_TIMEOUT"]
+__all__ = ["grade_paths", "grade_notebook", "load_sources", "find_notebooks", "learner_folder", "plan",
+           "format_report", "write_json_atomic", "main", "DEFAULT_TIMEOUT"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TIMEOUT = 30.0
@@ -209,6 +215,24 @@ def find_notebooks(paths) -> tuple[list, list]:
             seen.add(key)
             unique.append(p)
     return unique, missing
+
+
+def learner_folder(path: Path, roots) -> Path | None:
+    """The learner's folder of a notebook found under one of the folders ``roots``: ``root/<learner>/...``.
+
+    ``None`` for a notebook directly in a root folder, or given by itself.
+    """
+    path = Path(path).resolve()
+    for root in map(Path, roots):
+        if not root.is_dir():
+            continue
+        try:
+            rel = path.relative_to(root.resolve())
+        except ValueError:
+            continue
+        if len(rel.parts) > 1:
+            return root / rel.parts[0]
+    return None
 
 
 # --------------------------------------------------------------------------- what to run
@@ -551,33 +575,58 @@ def grade_paths(paths, solutions=ROOT / "solutions", timeout: float = DEFAULT_TI
 
     results = [NotebookResult(str(p), None, "unreadable") for p in missing]
     with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
-        results += list(pool.map(one, zip(notebooks, contents)))
+        graded = list(pool.map(one, zip(notebooks, contents)))
+    results += graded
     report = {"notebooks": [r.as_dict() for r in results]}
     report["score"] = _num(sum(r.score for r in results))
     report["max_score"] = _num(sum(r.max_score for r in results))
+    learners = {}
+    for nb_path, result in zip(notebooks, graded):
+        folder = learner_folder(nb_path, paths)
+        if folder is not None:
+            learners.setdefault(folder, []).append(result)
+    if learners:
+        report["learners"] = [
+            {"learner": folder.name, "path": _show(folder), "score": _num(sum(r.score for r in rs)),
+             "max_score": _num(sum(r.max_score for r in rs)), "notebooks": len(rs)}
+            for folder, rs in learners.items()]
     return report
 
 
 # --------------------------------------------------------------------------- output
 
 
+NO_SOURCE_HINT = ("no notebook in the solutions folder has this file name (or its convlib.exercise metadata): "
+                  "keep the exercise's file name, e.g. 05-output-size-and-same.ipynb, or point --solutions at "
+                  "the folder that holds its source")
+_SIGNATURE = re.compile(r"^[A-Za-z_]\w*\([^()]*\):\s+")  # "im2col(x, KH, KW): " at the start of a check's message
+
+
 def format_report(report: dict) -> str:
-    """The per-notebook tables and the total, as printed by the command."""
+    """The per-notebook tables, the subtotal per learner folder and the total, as printed by the command."""
     lines = []
     for nb in report["notebooks"]:
         lines.append(f"{nb['path']}  ({'source ' + nb['source'] if nb['source'] else nb['status']})")
-        if nb["status"] not in ("graded",):
+        if nb["status"] == "no source":
+            lines.append(f"  no source: {NO_SOURCE_HINT}")
+        elif nb["status"] not in ("graded",):
             lines.append(f"  {nb['status']}")
         if nb["tests"]:
             width = max(len(t["grade_id"]) for t in nb["tests"])
             lines.append(f"  {'test'.ljust(width)}  points    status           message")
             for t in nb["tests"]:
                 first = (t["message"] or "").strip().splitlines()
-                msg = first[0] if first else ""
-                msg = msg if len(msg) <= 90 else msg[:87] + "..."
+                msg = _SIGNATURE.sub("", first[0]) if first else ""  # the test's name already says which function
+                msg = msg if len(msg) <= 100 else msg[:97] + "..."
                 pts = f"{_fmt(t['points']):>3} / {_fmt(t['max_points']):<3}"
                 lines.append(f"  {t['grade_id'].ljust(width)}  {pts}  {t['status']:<15}  {msg}".rstrip())
         lines.append(f"  score {_fmt(nb['score'])} / {_fmt(nb['max_score'])}")
+        lines.append("")
+    for learner in report.get("learners", []):
+        n = learner["notebooks"]
+        lines.append(f"learner {learner['path']}: {_fmt(learner['score'])} / {_fmt(learner['max_score'])} "
+                     f"over {n} notebook{'s' * (n != 1)}")
+    if report.get("learners"):
         lines.append("")
     n = len(report["notebooks"])
     lines.append(f"TOTAL {_fmt(report['score'])} / {_fmt(report['max_score'])} over {n} notebook{'s' * (n != 1)}")
@@ -625,6 +674,10 @@ def main(argv=None) -> int:
     notebooks, missing = find_notebooks(args.paths)
     if not notebooks and missing:
         parser.error("no such file or folder: " + ", ".join(map(str, missing)))
+    if not notebooks:
+        print("warning: no notebooks (*.ipynb) found in " + ", ".join(args.paths) + "; nothing graded",
+              file=sys.stderr)
+        return 1
     if args.json and not Path(args.json).resolve().parent.is_dir():
         parser.error(f"the folder for --json does not exist: {Path(args.json).parent}")
 

@@ -316,6 +316,38 @@ def test_report_table_lists_every_notebook(adversarial):
     for name in adversarial["results"]:
         assert f"/{name}/" in text
     assert "unreadable" in text and "no source" in text and text.splitlines()[-1].startswith("TOTAL ")
+    assert "keep the exercise's file name" in text and "--solutions" in text  # the hint for a stray notebook
+
+
+def test_a_folder_of_learners_gets_a_subtotal_per_learner(adversarial):
+    report = adversarial["report"]
+    assert {"notebooks", "score", "max_score"} <= set(report)
+    learners = {entry["learner"]: entry for entry in report["learners"]}
+    assert set(learners) == set(adversarial["results"])  # one folder per submission in this fixture
+    for name, nb in adversarial["results"].items():
+        assert learners[name]["score"] == nb["score"] and learners[name]["max_score"] == nb["max_score"]
+        assert learners[name]["notebooks"] == 1
+    assert sum(e["score"] for e in report["learners"]) == report["score"]
+    text = format_report(report)
+    for entry in report["learners"]:
+        assert f"learner {entry['path']}: {entry['score']} / {entry['max_score']} over 1 notebook" in text
+
+
+def test_table_drops_the_function_signature_before_the_hint():
+    message = ("correlate2d_valid(x, k): your result equals cross-correlation with the kernel flipped\n  case: ...")
+    report = {"notebooks": [{"path": "a/02.ipynb", "source": "solutions/02.ipynb", "status": "graded", "score": 0,
+                             "max_score": 3, "tests": [{"grade_id": "test_correlate2d_valid", "points": 0,
+                                                        "max_points": 3, "status": "failed", "message": message}]}],
+              "score": 0, "max_score": 3}
+    row = next(line for line in format_report(report).splitlines() if "test_correlate2d_valid" in line)
+    assert row.endswith("failed           your result equals cross-correlation with the kernel flipped")
+    assert "learner" not in format_report(report)  # no learner folders, no subtotals
+
+
+def test_an_empty_folder_warns_and_exits_1(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "convlib.grade", str(tmp_path)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 1 and "no notebooks" in proc.stderr and proc.stdout == ""
 
 
 # --------------------------------------------------------------------------- judging from recorded answers
