@@ -32,7 +32,7 @@ import numpy as np
 
 from .gemm import col2im
 from .geometry import axis_padding, as_pair, conv_geometry, effective_kernel_size, normalize_padding
-from .validation import as_float_array
+from .validation import as_float_array, check_groups
 
 __all__ = ["conv2d_transpose", "transpose_output_sizes"]
 
@@ -79,14 +79,14 @@ def _default_size(o, k, stride, padding, dilation, sizes):
     return sizes[0]
 
 
-def conv2d_transpose(y, w, *, stride=1, padding="valid", dilation=1, output_size=None) -> np.ndarray:
+def conv2d_transpose(y, w, *, stride=1, padding="valid", dilation=1, output_size=None, groups=1) -> np.ndarray:
     """Transposed convolution with the forward kernel ``w``: C_out channels back to C_in.
 
     Parameters
     ----------
     y : array_like, shape (N, Ho, Wo, C_out), or (Ho, Wo, C_out) for one image
         An array shaped like the output of ``conv2d(x, w, ...)``.
-    w : array_like, shape (KH, KW, C_in, C_out)
+    w : array_like, shape (KH, KW, C_in / groups, C_out)
         The *forward* kernel bank (the same array ``tf.nn.conv2d_transpose``
         and Keras' ``Conv2DTranspose`` take).
     stride, padding, dilation
@@ -96,6 +96,9 @@ def conv2d_transpose(y, w, *, stride=1, padding="valid", dilation=1, output_size
         give ``(Ho, Wo)`` (see :func:`transpose_output_sizes`).  Default: as
         Keras' ``Conv2DTranspose`` for ``"valid"``/``"same"``, the smallest
         size for explicit padding.
+    groups : int, default 1
+        Those of the forward :func:`convlib.conv2d`: output channels of group
+        ``k`` go back to input channels of group ``k`` only.
 
     Returns
     -------
@@ -136,7 +139,11 @@ def conv2d_transpose(y, w, *, stride=1, padding="valid", dilation=1, output_size
     single = y.ndim == 3
     if single:
         y = y[None]
-    kh, kw, c_in, c_out = w.shape
+    groups = check_groups(groups)
+    kh, kw, c_in_g, c_out = w.shape
+    if c_out % groups:
+        raise ValueError(f"groups={groups} must divide C_out={c_out} (w.shape[3]): the filters form {groups} equal groups")
+    c_in = c_in_g * groups
     if y.shape[3] != c_out:
         hint = " (y has C_in channels: did you mean the forward direction, conv2d?)" if y.shape[3] == c_in else ""
         raise ValueError(
@@ -174,8 +181,21 @@ def conv2d_transpose(y, w, *, stride=1, padding="valid", dilation=1, output_size
     assert g.out == y.shape[1:3], (g.out, y.shape)
     dtype = np.result_type(y.dtype, w.dtype, np.float32)
     y, w = y.astype(dtype, copy=False), w.astype(dtype, copy=False)
-    n = y.shape[0]
-    # Every input pixel of the transpose scatters y[n, i, j, :] @ w_mat.T into its patch; col2im adds them up.
-    cols = y.reshape(-1, c_out) @ w.reshape(-1, c_out).T  # (N*Ho*Wo, KH*KW*C_in)
-    x = col2im(cols, (n, *hw, c_in), (kh, kw), stride=stride, padding=padding, dilation=dilation)
+    geo = dict(stride=stride, padding=padding, dilation=dilation)
+    x_shape = (y.shape[0], *hw, c_in_g)
+    if groups == 1:
+        x = _scatter(y, w, x_shape, geo)
+    else:
+        x = np.empty((*x_shape[:3], c_in), dtype)
+        c_out_g = c_out // groups
+        for k in range(groups):
+            outs = slice(k * c_out_g, (k + 1) * c_out_g)
+            x[..., k * c_in_g : (k + 1) * c_in_g] = _scatter(y[..., outs], w[..., outs], x_shape, geo)
     return x[0] if single else x
+
+
+def _scatter(y, w, x_shape, geo):
+    """One group: every pixel of ``y`` scatters ``y[n, i, j, :] @ w_mat.T`` into its patch; col2im adds them up."""
+    kh, kw, _, c_out = w.shape
+    cols = y.reshape(-1, c_out) @ w.reshape(-1, c_out).T  # (N*Ho*Wo, KH*KW*C_in)
+    return col2im(cols, x_shape, (kh, kw), **geo)

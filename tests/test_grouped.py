@@ -194,3 +194,26 @@ def test_grouped_gradients_are_the_block_diagonal_kernels_gradients(case):
 def test_grouped_gradient_errors_teach():
     with pytest.raises(ValueError, match="groups=2 must divide C_in=3"):
         convlib.conv2d_backward(np.zeros((1, 3, 3, 2)), np.zeros((1, 5, 5, 3)), np.zeros((3, 3, 1, 2)), groups=2)
+
+
+@given(case=grouped_cases(dtypes=(np.float64,)))
+def test_grouped_transpose_is_the_adjoint_of_grouped_conv2d(case):
+    """<conv2d(x, groups), y> == <x, conv2d_transpose(y, groups)>, and it equals the block-diagonal kernel's
+    transpose (TensorFlow's CPU transposed convolution refuses grouped kernels, like its gradient)."""
+    x, w, groups = case["x"], case["w"], case["groups"]
+    y = np.random.default_rng(6).normal(size=convlib.conv2d(x, w, groups=groups, **geo(case)).shape)
+    back = convlib.conv2d_transpose(y, w, groups=groups, output_size=x.shape[1:3], **geo(case))
+    assert back.shape == x.shape
+    np.testing.assert_allclose(np.sum(convlib.conv2d(x, w, groups=groups, **geo(case)) * y), np.sum(x * back),
+                               rtol=1e-10)
+    np.testing.assert_allclose(back, convlib.conv2d_transpose(y, block_diagonal(w, groups), output_size=x.shape[1:3],
+                                                              **geo(case)), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(back, convlib.conv2d_backward(y, x, w, groups=groups, **geo(case))[0],
+                               rtol=1e-10, atol=1e-10)
+
+
+def test_grouped_transpose_errors():
+    with pytest.raises(ValueError, match="groups=2 must divide C_out=3"):
+        convlib.conv2d_transpose(np.zeros((1, 3, 3, 3)), np.zeros((3, 3, 1, 3)), groups=2)
+    with pytest.raises(ValueError, match="y must have C_out=4 channels"):
+        convlib.conv2d_transpose(np.zeros((1, 3, 3, 2)), np.zeros((3, 3, 1, 4)), groups=2)
