@@ -312,8 +312,9 @@ def coverage(hw, khw, stride=1, padding="valid", dilation=1) -> Coverage:
 
     A stride larger than the kernel skips rows between windows; a stride that
     does not divide ``n + padding - k_eff`` leaves rows at the bottom/right;
-    a dilation larger than the stride can leave holes.  Those pixels have no
-    influence on the output at all.
+    a dilated kernel can leave holes that the stride never fills (stride 2
+    with dilation 2 reads only even rows; with stride 1 every row is read).
+    Those pixels have no influence on the output at all.
 
     Parameters
     ----------
