@@ -13,6 +13,7 @@ from .frameworks import load_tensorflow
 from .gemm import col2im, im2col
 from .geometry import conv_geometry, output_size, same_padding
 from .reference import correlate2d
+from .rounding import round_with_margin
 from .transpose import conv2d_transpose, transpose_output_sizes
 
 __version__ = "0.1.0"
@@ -36,4 +37,5 @@ __all__ = [
     "depthwise_counts",
     "separable_counts",
     "layer_counts",
+    "round_with_margin",
 ]

@@ -13,7 +13,58 @@ from __future__ import annotations
 import io
 import time
 
-__all__ = ["GeometryExplorer", "DEFAULTS"]
+__all__ = ["GeometryExplorer", "DEFAULTS", "panel", "FALLBACK_TEXT"]
+
+#: What a notebook shows in place of a widget until its cell runs in a live
+#: kernel (a fresh clone, an untrusted notebook, a code host), and what it
+#: still shows after a run when JupyterLab lacks the widget extension: the
+#: text is true in both states.
+FALLBACK_TEXT = (
+    "[Interactive controls appear here when you run this cell in JupyterLab. "
+    "If you have run it and still read this line, JupyterLab is missing the widget "
+    "extension: see notebooks/00-setup-check.ipynb, section 3.]"
+)
+
+_PANEL_CLASS = None
+
+
+def panel(children, text: str = FALLBACK_TEXT):
+    """A vertical box of widgets whose plain-text form is a friendly sentence.
+
+    An ipywidget's stored ``text/plain`` output is its repr, for example
+    ``VBox(children=(IntSlider(value=3, ...``: that is what a notebook shows
+    wherever the widget itself cannot be drawn.  The box returned here is an
+    ``ipywidgets.VBox`` in every other respect (same model and view, so
+    JupyterLab draws it alike), but its ``text/plain`` is ``text``.
+
+    Parameters
+    ----------
+    children : sequence of ipywidgets.Widget
+    text : str
+        The plain-text stand-in.
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+    global _PANEL_CLASS
+    if _PANEL_CLASS is None:
+        import ipywidgets
+
+        class Panel(ipywidgets.VBox):
+            """``ipywidgets.VBox`` with a friendly ``text/plain`` form."""
+
+            fallback_text = FALLBACK_TEXT
+
+            def _repr_mimebundle_(self, **kwargs):
+                data = super()._repr_mimebundle_(**kwargs)
+                data["text/plain"] = self.fallback_text
+                return data
+
+        _PANEL_CLASS = Panel
+    box = _PANEL_CLASS(list(children))
+    box.fallback_text = text
+    return box
 
 #: Default control values: a non-square input and kernel, like real layers.
 DEFAULTS = dict(H=7, W=6, KH=3, KW=3, stride=2, padding=1, dilation=1, mode="explicit")
@@ -75,7 +126,7 @@ class GeometryExplorer:
             control.observe(self._on_change, names="value")
         left = [self.controls[k] for k in ("H", "W", "KH", "KW")]
         right = [self.controls[k] for k in ("stride", "padding", "dilation", "i", "j")]
-        self.widget = w.VBox([self.controls["mode"], w.HBox([w.VBox(left), w.VBox(right)]), self.summary, self.image])
+        self.widget = panel([self.controls["mode"], w.HBox([w.VBox(left), w.VBox(right)]), self.summary, self.image])
         self.update()
 
     # -- the computation -------------------------------------------------
