@@ -88,8 +88,8 @@ def fresh_lab(tmp_path_factory, sync_playwright):
 
 
 def opened_path(runtime: Path) -> str:
-    """The path JupyterLab opens in the browser (it writes it to jpserver-*-open.html)."""
-    pages = sorted(runtime.glob("jpserver-*-open.html"))
+    """The file JupyterLab opens in the browser (it writes that page to jpserver-file-to-run-PID-open.html)."""
+    pages = sorted(runtime.glob("jpserver-file-to-run-*-open.html"))
     assert pages, f"JupyterLab wrote no browser-open file in {runtime}"
     text = pages[0].read_text()
     match = re.search(r"/lab/tree/([^\"'?]+)", text)
