@@ -12,6 +12,9 @@ from .counting import Counts, conv2d_counts, depthwise_counts, layer_counts, sep
 from .frameworks import load_tensorflow
 from .gemm import col2im, im2col
 from .geometry import conv_geometry, output_size, same_padding
+from .layouts import kernel_from_torch, kernel_to_torch, to_nchw, to_nhwc
+from .pooling import global_pool2d, pool2d, pool2d_backward
+from .receptive_field import ReceptiveField, receptive_field, receptive_field_info
 from .reference import correlate2d
 from .rounding import round_with_margin
 from .transpose import conv2d_transpose, transpose_output_sizes
@@ -38,4 +41,14 @@ __all__ = [
     "separable_counts",
     "layer_counts",
     "round_with_margin",
+    "pool2d",
+    "pool2d_backward",
+    "global_pool2d",
+    "kernel_from_torch",
+    "kernel_to_torch",
+    "to_nchw",
+    "to_nhwc",
+    "receptive_field",
+    "receptive_field_info",
+    "ReceptiveField",
 ]
