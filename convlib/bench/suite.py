@@ -45,9 +45,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .conv import conv2d
-from .gemm import DEFAULT_BUFFER_BYTES, im2col
-from .geometry import conv_geometry
+from ..conv import conv2d
+from ..gemm import DEFAULT_BUFFER_BYTES, im2col
+from ..geometry import conv_geometry
 
 __all__ = [
     "Case",
@@ -375,7 +375,7 @@ def widget_update_ms(repeats: int = 5) -> float | None:
 
         if "matplotlib.pyplot" not in sys.modules:
             matplotlib.use("Agg")
-        from .widgets import GeometryExplorer
+        from ..figures.widgets import GeometryExplorer
     except ImportError:
         return None
     explorer = GeometryExplorer()
@@ -600,7 +600,7 @@ def run(quick: bool = False, repeats: int | None = None, cases=None, with_tf: bo
         tf = None
     elif tf is None:
         os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # TensorFlow as it ships
-        from .frameworks import load_tensorflow
+        from ..frameworks import load_tensorflow
 
         tf, _ = load_tensorflow()
     cases = suite(2 if quick else 8) if cases is None else cases

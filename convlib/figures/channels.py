@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .reference import correlate2d
+from ..reference import correlate2d
 
 __all__ = [
     "format_number",

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .geometry import as_pair, conv_geometry
-from .plotting import SIGNED_CMAP
+from ..geometry import as_pair, conv_geometry
+from .channels import SIGNED_CMAP
 
 #: Non-negative images and maps: black (0) to white, like a photo.
 IMAGE_CMAP = "gray"

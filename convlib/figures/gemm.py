@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .gemm import im2col
-from .geometry import as_pair, conv_geometry
-from .reference import zero_pad
+from ..gemm import im2col
+from ..geometry import as_pair, conv_geometry
+from ..reference import zero_pad
 
 __all__ = ["plot_patch_row", "copy_counts", "plot_copy_counts", "plot_speed_ladder", "plot_patch_memory"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .geometry import coverage
+from ..geometry import coverage
 
 __all__ = ["geometry_grid", "draw_geometry", "CELL_CODES"]
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .plotting import DATA_CMAP, SIGNED_CMAP
-from .transpose import conv2d_transpose
+from .channels import DATA_CMAP, SIGNED_CMAP
+from ..transpose import conv2d_transpose
 
 __all__ = [
     "plot_channel_rows",

@@ -143,8 +143,8 @@ class GeometryExplorer:
 
     def update(self):
         """Recompute and redraw from the current control values."""
-        from .geometry import output_size
-        from .plot_geometry import draw_geometry
+        from ..geometry import output_size
+        from .geometry import draw_geometry
 
         start = time.perf_counter()
         c = {k: ctl.value for k, ctl in self.controls.items()}

@@ -29,6 +29,8 @@ import re
 import sys
 from pathlib import Path
 
+from .notebooks import nbgrader_meta, repo_root
+
 __all__ = [
     "ROOT",
     "SolutionFormatError",
@@ -41,7 +43,7 @@ __all__ = [
     "main",
 ]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = repo_root()
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -51,12 +53,6 @@ TEXT_STUB = ["YOUR ANSWER HERE"]
 
 class SolutionFormatError(ValueError):
     """A solution notebook breaks the nbgrader format (unbalanced markers, missing metadata...)."""
-
-
-def nbgrader_meta(cell) -> dict:
-    """The cell's ``metadata["nbgrader"]`` dict, or ``{}``."""
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return meta if isinstance(meta, dict) else {}
 
 
 def _replace_regions(source: str, begin: str, end: str, stub, where: str) -> tuple[str, bool]:

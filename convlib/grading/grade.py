@@ -12,7 +12,7 @@ each submission the grader
    matched by ``grade_id``, and any cells the learner added after them.  A
    deleted or edited test cell therefore changes nothing;
 3. runs them in a fresh kernel (:mod:`convlib.grade_kernel`), each with a time
-   limit.  Before every test cell :mod:`convlib.grade_guard` restores numpy,
+   limit.  Before every test cell :mod:`convlib.grading.guard` restores numpy,
    convlib and builtins and loads the checks afresh; the checks then only
    *record* the learner's answers;
 4. judges each test cell in this process: it runs the source's test code with
@@ -60,8 +60,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .check_record import MIME, decode, fingerprint
-from .grade_guard import check_module_names
+from ..checks.record import MIME, decode, fingerprint
+from .guard import check_module_names
+from .notebooks import nbgrader_meta, repo_root
 
 # Every check module is loaded now, before any submission runs: one that edits the files on disk changes nothing.
 for _name in check_module_names():
@@ -70,12 +71,12 @@ for _name in check_module_names():
 __all__ = ["grade_paths", "grade_notebook", "load_sources", "find_notebooks", "learner_folder", "plan",
            "format_report", "write_json_atomic", "main", "DEFAULT_TIMEOUT"]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = repo_root()
 DEFAULT_TIMEOUT = 30.0
 MAX_RESTARTS = 6
-PRELUDE = '__import__("convlib.grade_guard", fromlist=["install"]).install()'
-RESET = '__import__("sys").modules["convlib.grade_guard"].reset()'
-EMIT = '__import__("sys").modules["convlib.grade_guard"].emit()'
+PRELUDE = '__import__("convlib.grading.guard", fromlist=["install"]).install()'
+RESET = '__import__("sys").modules["convlib.grading.guard"].reset()'
+EMIT = '__import__("sys").modules["convlib.grading.guard"].emit()'
 
 
 # --------------------------------------------------------------------------- results
@@ -134,12 +135,6 @@ def _source_text(cell) -> str:
     return src if isinstance(src, str) else ""
 
 
-def _grade_meta(cell) -> dict:
-    meta = cell.get("metadata")
-    nbg = meta.get("nbgrader") if isinstance(meta, dict) else None
-    return nbg if isinstance(nbg, dict) else {}
-
-
 def read_cells(path: Path) -> tuple[list, dict]:
     """The cells (plain dicts) and metadata of a notebook file, tolerating anything but bad JSON."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -171,7 +166,7 @@ def load_sources(solutions: Path) -> dict:
         cells, meta = read_cells(path)
         seen = set()
         for cell in cells:
-            nbg = _grade_meta(cell)
+            nbg = nbgrader_meta(cell)
             gid = nbg.get("grade_id")
             if not nbg:
                 continue
@@ -255,10 +250,10 @@ def plan(source_cells: list, submission_cells: list) -> list:
     it nothing replaces it.  Cells the learner added run after the matched cell
     they follow in the submission.
     """
-    source_ids = {_grade_meta(c).get("grade_id") for c in source_cells if _grade_meta(c).get("grade_id")}
+    source_ids = {nbgrader_meta(c).get("grade_id") for c in source_cells if nbgrader_meta(c).get("grade_id")}
     answers, extras, anchor = {}, {None: []}, None
     for cell in submission_cells:
-        gid = _grade_meta(cell).get("grade_id")
+        gid = nbgrader_meta(cell).get("grade_id")
         if isinstance(gid, str) and gid in source_ids and gid not in answers:
             answers[gid] = cell
             anchor = gid
@@ -267,7 +262,7 @@ def plan(source_cells: list, submission_cells: list) -> list:
             extras.setdefault(anchor, []).append(cell)
     steps = [Step("state", _source_text(c)) for c in extras[None]]
     for cell in source_cells:
-        meta = _grade_meta(cell)
+        meta = nbgrader_meta(cell)
         gid = meta.get("grade_id")
         if cell.get("cell_type") != "code" or not gid:
             continue
@@ -472,7 +467,7 @@ def grade_notebook(path, sources: dict, timeout: float = DEFAULT_TIMEOUT, conten
     ``content`` is what :func:`read_cells` returned for it (or the exception it
     raised), when the caller read the file earlier.
     """
-    from .grade_kernel import KernelSession
+    from .kernel import KernelSession
 
     path = Path(path)
     content = _read(path) if content is None else content
@@ -535,7 +530,7 @@ def grade_notebook(path, sources: dict, timeout: float = DEFAULT_TIMEOUT, conten
 def _tests_of(src: Source, status: str, message: str) -> list:
     tests = []
     for cell in src.cells:
-        meta = _grade_meta(cell)
+        meta = nbgrader_meta(cell)
         if meta.get("grade") and not meta.get("solution"):
             tests.append(TestResult(meta["grade_id"], 0.0, float(meta.get("points", 0)), status, message))
     return tests

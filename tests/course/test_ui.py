@@ -46,7 +46,7 @@ import pytest
 
 pytestmark = pytest.mark.ui
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "screenshots"
 CHROMIUM = Path(os.environ.get("CONVLIB_CHROMIUM", "/usr/bin/chromium"))
 # The flags this machine's Chromium needs: running as root (--no-sandbox), no GPU,

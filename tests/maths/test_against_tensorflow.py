@@ -6,8 +6,8 @@ from hypothesis import given, settings
 
 import convlib
 from convlib.geometry import output_size, same_padding
-from strategies import conv_cases
-from tf_reference import dilate_kernel, tf_conv2d
+from tests.strategies import conv_cases
+from tests.tf_reference import dilate_kernel, tf_conv2d
 
 # Stated tolerances: float32 sums of up to 5*5*4 products of values in [-1, 1].
 TOL = {np.dtype(np.float32): dict(rtol=1e-5, atol=1e-5), np.dtype(np.float64): dict(rtol=1e-12, atol=1e-12)}

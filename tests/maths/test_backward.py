@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 import convlib
 import convlib.backward
 from convlib.backward import conv2d_backward, input_grad_by_flipped_kernel
-from strategies import conv_cases
-from tf_reference import dilate_kernel, tf_padding
+from tests.strategies import conv_cases
+from tests.tf_reference import dilate_kernel, tf_padding
 
 # Each example runs a GradientTape: keep the count moderate (the suite must stay fast on 2 cores).
 TF_EXAMPLES = min(40, settings.default.max_examples)

@@ -13,8 +13,8 @@ import convlib
 from convlib.gemm import conv2d_gemm
 from convlib.geometry import conv_geometry
 from convlib.reference import conv2d_naive
-from strategies import conv_cases
-from tf_reference import tf_conv2d
+from tests.strategies import conv_cases
+from tests.tf_reference import tf_conv2d
 
 
 def _buffer_sizes(x, w, g):

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import convlib
-from strategies import conv_cases
-from tf_reference import tf_conv2d
+from tests.strategies import conv_cases
+from tests.tf_reference import tf_conv2d
 
 TF_EXAMPLES = min(40, settings.default.max_examples)
 KERAS_EXAMPLES = min(20, settings.default.max_examples)  # a Keras layer is built per example

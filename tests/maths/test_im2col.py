@@ -6,7 +6,7 @@ from hypothesis import given
 import convlib
 from convlib.gemm import conv2d_gemm
 from convlib.geometry import conv_geometry
-from strategies import conv_cases
+from tests.strategies import conv_cases
 
 
 @given(case=conv_cases(dtypes=(np.float64,)))

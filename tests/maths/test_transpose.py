@@ -12,8 +12,8 @@ import convlib.transpose
 from convlib.backward import conv2d_backward
 from convlib.geometry import conv_geometry
 from convlib.transpose import conv2d_transpose, transpose_output_sizes
-from strategies import conv_cases
-from tf_reference import dilate_kernel, tf_padding
+from tests.strategies import conv_cases
+from tests.tf_reference import dilate_kernel, tf_padding
 
 TF_EXAMPLES = min(40, settings.default.max_examples)
 NP_EXAMPLES = min(60, settings.default.max_examples)
