@@ -37,8 +37,8 @@ import warnings
 
 import numpy as np
 
-from .check_record import encode as _encode
-from .check_record import fingerprint as _fingerprint
+from .record import encode as _encode
+from .record import fingerprint as _fingerprint
 
 __all__ = ["RECORDER", "CheckFailed", "Case", "Candidate", "run_cases", "as_result_array", "as_int", "as_int_tuple", "fmt"]
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import convlib
-from convlib import check_tools
-from convlib import checks_advanced as ca
+from convlib.checks import engine as check_tools
+from convlib import checks as ca
 
 
 def dw_right(x, dy):

@@ -13,7 +13,7 @@ import pytest
 from convlib import checks
 from convlib.exercises import (SolutionFormatError, generate, make_exercise, nbgrader_meta, validate_source)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 

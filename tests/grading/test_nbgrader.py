@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = "02-cross-correlation.ipynb"  # has hidden tests
 
 pytestmark = pytest.mark.slow
