@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .geometry import as_pair
+from .geometry import as_pair, conv_geometry
 from .validation import check_groups
 
-__all__ = ["Counts", "conv2d_counts", "depthwise_counts", "separable_counts", "layer_counts"]
+__all__ = ["Counts", "conv2d_counts", "depthwise_counts", "separable_counts", "layer_counts",
+           "gemm_shape", "conv_flops", "patch_matrix_bytes"]
 
 
 class Counts(NamedTuple):
@@ -120,3 +121,58 @@ def layer_counts(kind, c_in, c_out, kernel_size, out_hw=(1, 1), *, groups=1, bia
     if kind == "separable":
         return separable_counts(c_in, c_out, kernel_size, out_hw, bias=bias)
     raise ValueError(f"kind must be 'standard', 'grouped', 'depthwise' or 'separable', got {kind!r}")
+
+
+# --------------------------------------------------------------------------- the layer as one matrix product
+
+
+def gemm_shape(x_shape, w_shape, stride=1, padding="valid", dilation=1) -> tuple:
+    """Sizes of the one matrix product that computes the layer.
+
+    Parameters
+    ----------
+    x_shape : (N, H, W, C_in)
+    w_shape : (KH, KW, C_in, C_out)
+    stride, padding, dilation
+        As for :func:`convlib.conv2d`.
+
+    Returns
+    -------
+    (M, K, N) : tuple of int
+        ``M = N*Ho*Wo`` patch rows, ``K = KH*KW*C_in`` values per patch,
+        ``N = C_out`` filters: ``(M, K) @ (K, N)``.
+    """
+    n, h, w, _ = x_shape
+    kh, kw, c_in, c_out = w_shape
+    ho, wo = conv_geometry((h, w), (kh, kw), stride, padding, dilation).out
+    return n * ho * wo, kh * kw * c_in, c_out
+
+
+def conv_flops(x_shape, w_shape, stride=1, padding="valid", dilation=1) -> int:
+    """Floating-point operations of the layer: ``2*M*K*N`` (one multiply and one add each).
+
+    The same count as :func:`conv2d_counts` (``2 * macs`` per image, times N).
+    """
+    m, k, n = gemm_shape(x_shape, w_shape, stride, padding, dilation)
+    return 2 * m * k * n
+
+
+def patch_matrix_bytes(x_shape, w_shape, stride=1, padding="valid", dilation=1, itemsize=4) -> int:
+    """Bytes of the whole patch matrix ``im2col(x)``, shape ``(M, K)``.
+
+    Parameters
+    ----------
+    x_shape : (N, H, W, C_in)
+    w_shape : (KH, KW, C_in, C_out)
+    stride, padding, dilation
+        As for :func:`convlib.conv2d`.
+    itemsize : int, default 4 (float32)
+
+    Returns
+    -------
+    int
+        ``M * K * itemsize``; compare with ``x``'s own ``N*H*W*C_in*itemsize``
+        and with convlib's bounded buffer ``convlib.gemm.DEFAULT_BUFFER_BYTES``.
+    """
+    m, k, _ = gemm_shape(x_shape, w_shape, stride, padding, dilation)
+    return m * k * itemsize

@@ -20,7 +20,7 @@ sees numpy's allocations but not TensorFlow's).  It also times one update of
 the stride/padding explorer widget.
 
 The functions are small so that a notebook can call them on small sizes:
-:func:`gemm_shape`, :func:`conv_flops`, :func:`patch_matrix_bytes`,
+:func:`gemm_shape`, :func:`conv_flops`, :func:`patch_matrix_bytes` (from :mod:`convlib.counting`),
 :func:`time_methods`, :func:`measure_memory`, :func:`peak_extra_bytes`,
 :func:`widget_update_ms`, :func:`machine_info`.
 
@@ -47,6 +47,7 @@ import numpy as np
 
 from ..conv import conv2d
 from ..gemm import DEFAULT_BUFFER_BYTES, im2col
+from ..counting import conv_flops, gemm_shape, patch_matrix_bytes
 from ..geometry import conv_geometry
 
 __all__ = [
@@ -102,58 +103,6 @@ def suite(batch: int = 8) -> list[Case]:
         Case("3x3 28x28x128->128", (batch, 28, 28, 128), (3, 3, 128, 128)),
         Case("3x3 14x14x256->256", (batch, 14, 14, 256), (3, 3, 256, 256)),
     ]
-
-
-def gemm_shape(x_shape, w_shape, stride=1, padding="valid", dilation=1) -> tuple:
-    """Sizes of the one matrix product that computes the layer.
-
-    Parameters
-    ----------
-    x_shape : (N, H, W, C_in)
-    w_shape : (KH, KW, C_in, C_out)
-    stride, padding, dilation
-        As for :func:`convlib.conv2d`.
-
-    Returns
-    -------
-    (M, K, N) : tuple of int
-        ``M = N*Ho*Wo`` patch rows, ``K = KH*KW*C_in`` values per patch,
-        ``N = C_out`` filters: ``(M, K) @ (K, N)``.
-    """
-    n, h, w, _ = x_shape
-    kh, kw, c_in, c_out = w_shape
-    ho, wo = conv_geometry((h, w), (kh, kw), stride, padding, dilation).out
-    return n * ho * wo, kh * kw * c_in, c_out
-
-
-def conv_flops(x_shape, w_shape, stride=1, padding="valid", dilation=1) -> int:
-    """Floating-point operations of the layer: ``2*M*K*N`` (one multiply and one add each).
-
-    The same count as :func:`convlib.counting.conv2d_counts` (``2 * macs`` per image, times N).
-    """
-    m, k, n = gemm_shape(x_shape, w_shape, stride, padding, dilation)
-    return 2 * m * k * n
-
-
-def patch_matrix_bytes(x_shape, w_shape, stride=1, padding="valid", dilation=1, itemsize=4) -> int:
-    """Bytes of the whole patch matrix ``im2col(x)``, shape ``(M, K)``.
-
-    Parameters
-    ----------
-    x_shape : (N, H, W, C_in)
-    w_shape : (KH, KW, C_in, C_out)
-    stride, padding, dilation
-        As for :func:`convlib.conv2d`.
-    itemsize : int, default 4 (float32)
-
-    Returns
-    -------
-    int
-        ``M * K * itemsize``; compare with ``x``'s own ``N*H*W*C_in*itemsize``
-        and with convlib's bounded buffer ``convlib.gemm.DEFAULT_BUFFER_BYTES``.
-    """
-    m, k, _ = gemm_shape(x_shape, w_shape, stride, padding, dilation)
-    return m * k * itemsize
 
 
 def practical_methods(case: Case, max_python_steps: int = MAX_PYTHON_STEPS) -> list[str]:
