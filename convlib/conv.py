@@ -24,13 +24,15 @@ def conv2d(x, w, b=None, *, stride=1, padding="valid", dilation=1, groups=1, met
     Each of the C_out filters is a 3-D block ``w[:, :, :, co]`` of shape
     ``(KH, KW, C_in)``: it slides over H and W, multiplies every input channel
     by that channel's own KH x KW weights, and **sums** over the channels (and
-    adds ``b[co]``).  Like every deep-learning framework, this is
-    cross-correlation: the kernel is not flipped.
+    adds ``b[co]``).  Like TensorFlow, Keras and PyTorch, this is
+    cross-correlation: the kernel is not flipped.  (Not every framework did
+    so: Theano's ``conv2d`` flipped the kernel by default, ``filter_flip=True``,
+    a true convolution.)
 
     Parameters
     ----------
     x : array_like, shape (N, H, W, C_in) or (H, W, C_in)
-        Images, channels last (NHWC).  Integer images (e.g. uint8) are
+        Images, channels last (NHWC).  Integer and boolean arrays are
         converted to floating point first, so nothing overflows.
     w : array_like, shape (KH, KW, C_in / groups, C_out)
         The kernel bank, in Keras' layout (depth C_in when ``groups=1``).
@@ -58,6 +60,11 @@ def conv2d(x, w, b=None, *, stride=1, padding="valid", dilation=1, groups=1, met
     Returns
     -------
     y : ndarray, shape (N, Ho, Wo, C_out), or (Ho, Wo, C_out) for one image
+        Its dtype is ``np.result_type(x, w, b, np.float32)``: float32 stays
+        float32, float64 anywhere gives float64, and integers promote as
+        NumPy promotes them with float32 -- uint8, int8, int16, uint16 and
+        bool give float32 (uint8 images with a float32 kernel: float32),
+        int32 and int64 give float64 (int64 with float32: float64).
         ``Ho = floor((H + top + bottom - (KH - 1) * dh - 1) / sh) + 1``, and
         likewise for ``Wo``.  float32 inputs give float32; float64 or integer
         inputs give float64.

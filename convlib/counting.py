@@ -20,6 +20,8 @@ Every layer kind is this formula with particular arguments:
 
 from __future__ import annotations
 
+import numbers
+
 from typing import NamedTuple
 
 from .geometry import as_pair, conv_geometry
@@ -48,9 +50,10 @@ class Counts(NamedTuple):
 
 
 def _positive(value, name):
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+    # Any integer type counts (Python int, np.int64 ...), as in geometry.output_size; bool does not.
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
+    return int(value)
 
 
 def conv2d_counts(c_in, c_out, kernel_size, out_hw=(1, 1), *, groups=1, bias=True) -> Counts:

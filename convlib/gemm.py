@@ -25,8 +25,12 @@ from .validation import as_float_array
 
 __all__ = ["im2col", "col2im", "conv2d_gemm", "patch_view", "DEFAULT_BUFFER_BYTES"]
 
-#: Upper bound of the patch buffer used by :func:`conv2d_gemm` (bytes): 16 MiB,
-#: the cap TensorFlow's own im2col CPU kernel uses (conv_ops_using_gemm.cc).
+#: Upper bound of the patch buffer used by :func:`conv2d_gemm` (bytes): 16 MiB.
+#: The figure is borrowed from the cap of TensorFlow's im2col CPU kernel
+#: (conv_ops_using_gemm.cc), which is compiled only into builds made with
+#: ``USE_GEMM_FOR_CONV``; standard TensorFlow builds do not run that kernel
+#: (on a CPU they run Eigen's spatial convolution or oneDNN; on a GPU cuDNN).
+#: So 16 MiB is convlib's own choice, not what ``tf.nn.conv2d`` uses.
 #: Much smaller buffers mean many small matrix products, each of which makes
 #: BLAS wake and synchronise its threads; that costs the most on a busy machine.
 DEFAULT_BUFFER_BYTES = 16 * 2**20
@@ -176,12 +180,11 @@ def conv2d_gemm(x, w, b, g, *, buffer_bytes: int = DEFAULT_BUFFER_BYTES) -> np.n
     y_mat = y.reshape(-1, c_out)
 
     if (kh, kw) == (1, 1) and (sh, sw) == (1, 1) and not any(g.pads[0] + g.pads[1]):
-        cols = _pixels_as_rows(x)  # the patch matrix is x itself: no copy
-        if cols is not None:
-            np.matmul(cols, w_mat, out=y_mat)
-            if b is not None:
-                y_mat += b
-            return y
+        cols = _pixels_as_rows(x)  # the patch matrix is x itself (no copy when x's layout allows)
+        np.matmul(cols, w_mat, out=y_mat)
+        if b is not None:
+            y_mat += b
+        return y
 
     # How many output rows of patches fit: whole images per chunk, or a band of rows.
     row_bytes = wo * k * dtype.itemsize
@@ -229,10 +232,12 @@ def conv2d_gemm(x, w, b, g, *, buffer_bytes: int = DEFAULT_BUFFER_BYTES) -> np.n
     return y
 
 
-def _pixels_as_rows(x: np.ndarray):
-    """``x`` of shape (N, H, W, C) as an (N*H*W, C) view, or None if that needs a copy."""
-    n, h, w_, c = x.shape
-    s_n, s_h, s_w, s_c = x.strides
-    if (n == 1 or s_n == h * s_h) and (h == 1 or s_h == w_ * s_w):
-        return np.lib.stride_tricks.as_strided(x, (n * h * w_, c), (s_w, s_c), writeable=False)
-    return None
+def _pixels_as_rows(x: np.ndarray) -> np.ndarray:
+    """``x`` of shape (N, H, W, C) as the (N*H*W, C) matrix of its pixels.
+
+    A view when NumPy can merge the three pixel axes without copying (a C-
+    contiguous batch, or any layout whose strides allow it), else a copy:
+    ``reshape`` decides from all the strides, which a hand-written stride
+    test easily gets wrong (a view with H = 1 or zero strides, say).
+    """
+    return x.reshape(-1, x.shape[3])

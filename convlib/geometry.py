@@ -312,9 +312,13 @@ def coverage(hw, khw, stride=1, padding="valid", dilation=1) -> Coverage:
 
     A stride larger than the kernel skips rows between windows; a stride that
     does not divide ``n + padding - k_eff`` leaves rows at the bottom/right;
-    a dilated kernel can leave holes that the stride never fills (stride 2
-    with dilation 2 reads only even rows; with stride 1 every row is read).
-    Those pixels have no influence on the output at all.
+    a dilated kernel can leave holes that the stride never fills.  Which rows
+    those are depends on the padding as well: stride 2 with dilation 2 reads
+    only the even rows without padding, only the odd ones with padding 1
+    (the padding shifts every window by one).  Stride 1 does not save a
+    dilated kernel either: with dilation 2, a 3-tap kernel on 5 rows has one
+    window, which reads rows 0, 2 and 4 and leaves 1 and 3 unread.  Those
+    pixels have no influence on the output at all.
 
     Parameters
     ----------
@@ -331,6 +335,12 @@ def coverage(hw, khw, stride=1, padding="valid", dilation=1) -> Coverage:
     --------
     >>> coverage((6, 6), (2, 2), stride=3).unused_rows
     (2, 5)
+    >>> coverage((9, 9), (3, 3), stride=2, dilation=2).unused_rows
+    (1, 3, 5, 7)
+    >>> coverage((9, 9), (3, 3), stride=2, padding=1, dilation=2).unused_rows
+    (0, 2, 4, 6, 8)
+    >>> coverage((5, 5), (3, 3), dilation=2).unused_rows
+    (1, 3)
     """
     import numpy as np
 

@@ -27,7 +27,8 @@ def as_float_array(a, name: str) -> np.ndarray:
     """``np.asarray(a)``, rejecting what is not a real number array.
 
     Integer and boolean arrays are accepted here and converted to floating
-    point later, so that uint8 images cannot overflow.
+    point later (see :func:`_result_dtype`), so that uint8 images cannot
+    overflow.
     """
     try:
         arr = np.asarray(a)
@@ -39,7 +40,14 @@ def as_float_array(a, name: str) -> np.ndarray:
 
 
 def _result_dtype(*arrays) -> np.dtype:
-    # float32 stays float32; integers become float (float64 unless paired with float32).
+    """The floating dtype of a result: ``np.result_type(*arrays, np.float32)``.
+
+    float32 stays float32 and float64 anywhere gives float64.  Integers and
+    booleans promote as NumPy promotes them with float32: bool, uint8, int8,
+    uint16 and int16 fit in float32 and give float32 (a uint8 image with a
+    float32 kernel gives float32); int32, uint32, int64 and uint64 give
+    float64 (an int64 image with a float32 kernel gives float64).
+    """
     return np.result_type(*[a.dtype for a in arrays if a is not None], np.float32)
 
 

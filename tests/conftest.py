@@ -16,11 +16,10 @@ settings.load_profile("default")
 
 @pytest.fixture(scope="session")
 def tf():
-    """TensorFlow, imported only by the tests that compare against it."""
+    """TensorFlow, imported only by the tests that compare against it (TF32 off: load_tensorflow does it)."""
     from convlib import load_tensorflow
 
     tf, _ = load_tensorflow()
-    tf.config.experimental.enable_tensor_float_32_execution(False)
     return tf
 
 

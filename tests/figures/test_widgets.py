@@ -113,3 +113,20 @@ def test_explorer_highlighted_output_pixel():
 def test_unknown_control_is_rejected():
     with pytest.raises(TypeError, match="unknown control"):
         GeometryExplorer(kernel=3)
+
+
+def test_stored_widgets_show_a_friendly_text_not_their_repr():
+    # What a notebook stores as text/plain is what a fresh clone, an untrusted notebook or a code host shows.
+    import ipywidgets
+
+    from convlib.widgets import FALLBACK_TEXT, GeometryExplorer, panel
+
+    box = panel([ipywidgets.IntSlider(value=3)])
+    assert isinstance(box, ipywidgets.VBox) and box._view_name == "VBoxView"
+    bundle = box._repr_mimebundle_()
+    assert bundle["text/plain"] == FALLBACK_TEXT and "application/vnd.jupyter.widget-view+json" in bundle
+    assert "VBox(" not in FALLBACK_TEXT and "run this cell" in FALLBACK_TEXT
+    # right in both states: before a run, and after a run without the widget extension
+    assert "If you have run it and still read this line" in FALLBACK_TEXT
+    assert panel([], text="run me")._repr_mimebundle_()["text/plain"] == "run me"
+    assert GeometryExplorer().widget._repr_mimebundle_()["text/plain"] == FALLBACK_TEXT

@@ -115,3 +115,15 @@ def test_counts_add_and_bad_arguments():
 
 def test_doctests():
     assert doctest.testmod(convlib.counting).failed == 0
+
+
+def test_counts_accept_numpy_integers_like_output_size():
+    # Shapes often come from arrays (x.shape[-1] is a Python int, but np.int64 arrives from arithmetic on arrays).
+    assert convlib.conv2d_counts(np.int64(3), 1, 2) == convlib.conv2d_counts(3, 1, 2) == (13, 12)
+    assert convlib.conv2d_counts(np.int32(4), np.int64(8), (np.int64(3), 3), (np.int16(5), 5), groups=np.int64(2)) \
+        == convlib.conv2d_counts(4, 8, 3, 5, groups=2)
+    assert convlib.output_size(np.int64(5), 3) == 3
+    with pytest.raises(ValueError, match="c_in must be a positive integer"):
+        convlib.conv2d_counts(True, 1, 2)
+    with pytest.raises(ValueError, match="positive integer"):
+        convlib.conv2d_counts(3.0, 1, 2)

@@ -124,3 +124,16 @@ def test_correlate2d_rejects_multichannel():
 def test_col2im_checks_cols_shape():
     with pytest.raises(ValueError, match=r"cols must have shape"):
         convlib.col2im(np.zeros((3, 3)), (1, 4, 4, 1), 3)
+
+
+@pytest.mark.parametrize("x_dtype, w_dtype, result", [
+    ("uint8", "float32", "float32"), ("int16", "float32", "float32"), ("bool", "float32", "float32"),
+    ("uint8", "uint8", "float32"), ("int64", "float32", "float64"), ("int32", "float32", "float64"),
+    ("float32", "float64", "float64"), ("float32", "float32", "float32"),
+])
+def test_result_dtype_is_result_type_with_float32(x_dtype, w_dtype, result):
+    # The rule conv2d's docstring states: np.result_type(x, w, b, np.float32), the same for every method.
+    x, w = np.ones((1, 3, 3, 2), x_dtype), np.ones((2, 2, 2, 1), w_dtype)
+    for method in convlib.METHODS:
+        assert convlib.conv2d(x, w, method=method).dtype == np.dtype(result)
+    assert np.result_type(np.dtype(x_dtype), np.dtype(w_dtype), np.float32) == np.dtype(result)
