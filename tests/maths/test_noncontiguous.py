@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 import convlib
 from convlib.backward import conv2d_backward
-from strategies import conv_cases
-from tf_reference import tf_conv2d
+from tests.strategies import conv_cases
+from tests.tf_reference import tf_conv2d
 
 LAYOUTS = ("strided", "sliced", "reversed", "fortran", "transposed", "broadcast")
 EXAMPLES = min(60, settings.default.max_examples)

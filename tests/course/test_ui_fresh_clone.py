@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from convlib.widgets import FALLBACK_TEXT
-from test_ui import (  # noqa: F401  (fixtures)
+from tests.course.test_ui import (  # noqa: F401  (fixtures)
     CHROMIUM_ARGS, NOTEBOOK, ROOT, SCREENSHOTS, STARTUP_TIMEOUT_S, Lab, browser, free_port, kill_tree,
     lab_user_settings, sync_playwright, wait_until_up,
 )
