@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from ..geometry import effective_kernel_size as _k_eff
 from ..geometry import output_size as _output_size
 from ..geometry import same_padding as _same_padding
 from .common import _default_rng, _ints, _zeros
@@ -18,14 +19,14 @@ __all__ = [
 
 
 def _dilated(k, d):
-    z = _zeros(((k.shape[0] - 1) * d + 1, (k.shape[1] - 1) * d + 1))
+    z = _zeros((_k_eff(k.shape[0], d), _k_eff(k.shape[1], d)))
     z[::d, ::d] = k
     return z
 
 
 def _counted_output_size(n, k, s, p, d):
     expected = _output_size(n, k, s, (p, p), d)
-    assert expected == len(_windows(n + 2 * p, (k - 1) * d + 1, s))
+    assert expected == len(_windows(n + 2 * p, _k_eff(k, d), s))
     return expected
 
 
@@ -47,7 +48,7 @@ def check_output_size(fn, *, seed=0):
     while len(params) < 16:
         n, k, s, p, d = int(rng.integers(3, 30)), int(rng.integers(1, 6)), int(rng.integers(1, 4)), int(
             rng.integers(0, 3)), int(rng.integers(1, 3))
-        if (k - 1) * d + 1 <= n + 2 * p:
+        if _k_eff(k, d) <= n + 2 * p:
             params.append((n, k, s, p, d))
     cases = []
     for n, k, s, p, d in params:
@@ -56,7 +57,7 @@ def check_output_size(fn, *, seed=0):
 
     def span(c):
         n, k, s, p, d = c.info["p"]
-        return n + 2 * p - (k - 1) * d - 1
+        return n + 2 * p - _k_eff(k, d)
 
     cands = [
         Candidate(
@@ -183,11 +184,11 @@ def check_dilate_kernel(fn, *, seed=0):
         Candidate(
             "the weights are repeated instead of spaced out; dilation inserts ZEROS between the taps",
             lambda c: c.info["k"].repeat(c.info["d"], 0).repeat(c.info["d"], 1)[
-                : (c.info["k"].shape[0] - 1) * c.info["d"] + 1, : (c.info["k"].shape[1] - 1) * c.info["d"] + 1]),
+                : _k_eff(c.info["k"].shape[0], c.info["d"]), : _k_eff(c.info["k"].shape[1], c.info["d"])]),
         Candidate(
             "the taps are d + 1 apart; dilation d puts them d apart (d - 1 zeros between neighbours)",
-            lambda c: spaced(c.info["k"], c.info["d"] + 1, ((c.info["k"].shape[0] - 1) * (c.info["d"] + 1) + 1,
-                                                             (c.info["k"].shape[1] - 1) * (c.info["d"] + 1) + 1))),
+            lambda c: spaced(c.info["k"], c.info["d"] + 1, (_k_eff(c.info["k"].shape[0], c.info["d"] + 1),
+                                                             _k_eff(c.info["k"].shape[1], c.info["d"] + 1)))),
     ]
     run_cases(fn, cases, name="dilate_kernel(k, d)", convert=as_result_array, candidates=cands,
               reference="taps at every d-th row and column")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..geometry import conv_geometry
 from ..reference import correlate2d
 
 __all__ = [
@@ -41,6 +42,7 @@ DATA_CMAP = "Greys"
 #: Weights and any signed data: a diverging map centred on 0 (white), purple below and orange above.  It
 #: avoids red, green and blue, which the course uses as channel names.
 SIGNED_CMAP = "PuOr_r"
+
 
 
 def format_number(v) -> str:
@@ -269,8 +271,7 @@ def plot_sliding_window(x, k, positions, *, annotate=True, show_products=None):
     x = _as_2d(x, "x")
     k = _as_2d(k, "k")
     (h, w_), (kh, kw) = x.shape, k.shape
-    if kh > h or kw > w_:
-        raise ValueError(f"the kernel (KH, KW) = {k.shape} is larger than the input (H, W) = {x.shape}")
+    conv_geometry((h, w_), (kh, kw))  # "valid": raises when the kernel does not fit
     ho, wo = h - kh + 1, w_ - kw + 1
     positions = [tuple(int(v) for v in p) for p in positions]
     for i, j in positions:
@@ -458,8 +459,7 @@ def plot_channel_sum(x, w, co=0, b=None, *, channel_names=None, annotate=True):
             f"the kernel depth w.shape[2] = {w.shape[2]} must equal the number of input channels "
             f"C_in = x.shape[2] = {c_in}: every filter spans all input channels"
         )
-    if kh > h or kw > wd:
-        raise ValueError(f"the kernel (KH, KW) = ({kh}, {kw}) is larger than the input (H, W) = ({h}, {wd})")
+    conv_geometry((h, wd), (kh, kw))  # "valid": raises when the kernel does not fit
     if not 0 <= co < c_out:
         raise ValueError(f"co must be in 0..{c_out - 1} (C_out = {c_out}), got {co}")
     if channel_names is not None and len(channel_names) != c_in:

@@ -22,6 +22,7 @@ import numpy as np
 
 from .channels import DATA_CMAP, SIGNED_CMAP
 from ..transpose import conv2d_transpose
+from ..validation import check_groups_divide
 
 __all__ = [
     "plot_channel_rows",
@@ -141,8 +142,7 @@ def group_mask(c_in, c_out, groups) -> np.ndarray:
         ``mask[co, ci]``: filter ``co`` has weights for input channel ``ci``,
         i.e. both are in the same group (``co // (C_out/groups) == ci // (C_in/groups)``).
     """
-    if c_in % groups or c_out % groups:
-        raise ValueError(f"groups={groups} must divide C_in={c_in} and C_out={c_out}")
+    check_groups_divide(groups, {"C_in": c_in, "C_out": c_out})
     return (np.arange(c_out)[:, None] // (c_out // groups)) == (np.arange(c_in)[None, :] // (c_in // groups))
 
 

@@ -184,10 +184,12 @@ class GeometryExplorer:
 
 
 def _summary_html(hw, khw, stride, dilation, cov) -> str:
+    from ..geometry import effective_kernel_size
+
     g = cov.geometry
     lines = []
     for axis, n, k, (before, after), out in zip("HW", hw, khw, g.pads, g.out):
-        k_eff = (k - 1) * dilation + 1
+        k_eff = effective_kernel_size(k, dilation)
         lines.append(
             f"{'Ho' if axis == 'H' else 'Wo'} = floor(({n} + {before} + {after} &minus; {k_eff}) / {stride}) + 1 = <b>{out}</b>"
             + (f" &nbsp; (dilated kernel: {k} taps span {k_eff})" if dilation > 1 else "")

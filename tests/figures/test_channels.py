@@ -162,7 +162,7 @@ def test_plot_sliding_window_products_add_up():
 def test_plot_sliding_window_rejects_positions_outside_the_output():
     with pytest.raises(ValueError, match=r"position \(i, j\) = \(2, 0\).*2 x 2 positions"):
         plotting.plot_sliding_window(np.zeros((3, 3)), np.ones((2, 2)), [(2, 0)])
-    with pytest.raises(ValueError, match="larger than the input"):
+    with pytest.raises(ValueError, match="the kernel does not fit"):
         plotting.plot_sliding_window(np.zeros((2, 2)), np.ones((3, 1)), [(0, 0)])
 
 

@@ -170,7 +170,7 @@ def test_grouped_errors_teach():
     with pytest.raises(ValueError, match=r"groups must be >= 1"):
         convlib.conv2d(x, np.zeros((3, 3, 6, 6)), groups=0)
     for bad in (1.5, "2", True, None):
-        with pytest.raises(TypeError, match="groups must be a positive integer"):
+        with pytest.raises(TypeError, match="groups must be an integer"):
             convlib.conv2d(x, np.zeros((3, 3, 6, 6)), groups=bad)
 
 
