@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .gemm import conv2d_gemm
+from .fast_gemm import conv2d_gemm
 from .geometry import conv_geometry
 from .reference import conv2d_naive, conv2d_per_channel
 from .validation import check_conv_args, group_slices
@@ -14,6 +14,7 @@ __all__ = ["conv2d", "METHODS"]
 METHODS = {
     "naive": conv2d_naive,
     "per_channel": conv2d_per_channel,
+    # im2col(x) @ w.reshape(-1, C_out) (the teaching form: gemm.conv2d_im2col), in bounded chunks
     "gemm": conv2d_gemm,
 }
 

@@ -46,7 +46,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ..conv import conv2d
-from ..gemm import DEFAULT_BUFFER_BYTES, im2col
+from ..fast_gemm import DEFAULT_BUFFER_BYTES
+from ..gemm import im2col
 from ..counting import conv_flops, gemm_shape, patch_matrix_bytes
 from ..geometry import conv_geometry
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from convlib import bench
-from convlib.gemm import DEFAULT_BUFFER_BYTES
+from convlib.fast_gemm import DEFAULT_BUFFER_BYTES
 
 TINY = [
     bench.Case("tiny 3x3", (1, 12, 10, 3), (3, 3, 3, 4)),

@@ -1,4 +1,4 @@
-"""conv2d_gemm's chunks: every boundary (images, bands of output rows, padding at the
+"""conv2d_gemm's chunks (the fast form of gemm.conv2d_im2col): every boundary (images, bands of output rows, padding at the
 top and bottom of a band) gives the numbers of the one-pixel-at-a-time definition, and
 the scratch memory stays bounded by the buffer, not by the batch."""
 
@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import convlib
-from convlib.gemm import conv2d_gemm
+from convlib.fast_gemm import conv2d_gemm
+from convlib.gemm import conv2d_im2col
 from convlib.geometry import conv_geometry
 from convlib.reference import conv2d_naive
 from tests.strategies import conv_cases
@@ -116,3 +117,32 @@ def test_scratch_memory_is_bounded_by_the_buffer_not_the_batch(n):
     assert scratch <= buffer_bytes + band + 16 * 2**10
     if n > 1:
         assert scratch < patch_matrix / 4
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=conv_cases(max_hw=10, max_n=3, dtypes=(np.float64, np.float32)))
+def test_the_fast_form_equals_the_teaching_form(case):
+    """conv2d_gemm (bounded chunks) gives the numbers of the one line im2col(x) @ w.reshape(-1, C_out)."""
+    x, w, b, g = case["x"], case["w"], case["b"], case["geometry"]
+    teaching = conv2d_im2col(x, w, b, g)
+    tol = 1e-12 if x.dtype == np.float64 else 1e-5
+    assert teaching.dtype == x.dtype
+    for buffer_bytes in _buffer_sizes(x, w, g):
+        np.testing.assert_allclose(conv2d_gemm(x, w, b, g, buffer_bytes=buffer_bytes), teaching, rtol=tol, atol=tol,
+                                   err_msg=f"buffer_bytes={buffer_bytes}")
+
+
+@settings(max_examples=30, deadline=None)
+@given(case=conv_cases(max_hw=10, max_n=3, dtypes=(np.float32,)))
+def test_the_teaching_form_matches_tensorflow(tf, case):
+    x, w, b, g = case["x"], case["w"], case["b"], case["geometry"]
+    expected = tf_conv2d(tf, x, w, b, stride=case["stride"], padding=case["padding"],
+                         dilation=case["dilation"], geometry=g)
+    np.testing.assert_allclose(conv2d_im2col(x, w, b, g), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_old_paths_of_the_fast_form():
+    import convlib.gemm
+
+    assert convlib.gemm.conv2d_gemm is conv2d_gemm
+    assert convlib.gemm.DEFAULT_BUFFER_BYTES == convlib.fast_gemm.DEFAULT_BUFFER_BYTES == 16 * 2**20

@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given
 
 import convlib
-from convlib.gemm import conv2d_gemm
+from convlib.fast_gemm import conv2d_gemm
 from convlib.geometry import conv_geometry
 from tests.strategies import conv_cases
 
