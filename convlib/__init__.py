@@ -6,6 +6,7 @@ Importing convlib needs numpy only (TensorFlow is used by the notebooks and
 the tests, never here).
 """
 
+from . import _moved
 from .backward import conv2d_backward, input_grad_by_flipped_kernel
 from .conv import METHODS, conv2d
 from .counting import Counts, conv2d_counts, depthwise_counts, layer_counts, separable_counts
@@ -18,6 +19,8 @@ from .receptive_field import ReceptiveField, receptive_field, receptive_field_in
 from .reference import correlate2d
 from .rounding import round_with_margin
 from .transpose import conv2d_transpose, transpose_output_sizes
+
+_moved.install()
 
 __version__ = "0.1.0"
 

@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 
 from .gemm import col2im, im2col
-from .geometry import conv_geometry
-from .validation import as_float_array, check_conv_args
+from .geometry import conv_geometry, effective_kernel_size
+from .validation import as_float_array, check_conv_args, group_slices
 
 __all__ = ["conv2d_backward", "input_grad_by_flipped_kernel"]
 
@@ -104,9 +104,7 @@ def conv2d_backward(dy, x, w, *, stride=1, padding="valid", dilation=1, groups=1
         dx, dw = _gradients(dy, x, w, geo)
     else:  # group k's channels and filters only, as in the forward pass
         dx, dw = np.empty_like(x), np.empty_like(w)
-        c_in, c_out = x.shape[3] // groups, w.shape[3] // groups
-        for k in range(groups):
-            ins, outs = slice(k * c_in, (k + 1) * c_in), slice(k * c_out, (k + 1) * c_out)
+        for ins, outs in group_slices(groups, x.shape[3], w.shape[3]):
             dx[..., ins], dw[..., outs] = _gradients(dy[..., outs], x[..., ins], w[..., outs], geo)
     db = dy.sum(axis=(0, 1, 2))
     return (dx[0] if single else dx), dw, db
@@ -160,7 +158,7 @@ def input_grad_by_flipped_kernel(dy, w, x_shape, *, stride=1, padding="valid", d
     dy = _check_dy(dy, np.empty((n, 1, 1, c_in)), w, g, False)
     (sh, sw), (dh, dw), (ho, wo) = g.stride, g.dilation, g.out
     (top, bottom), (left, right) = g.pads
-    k_eff = ((kh - 1) * dh + 1, (kw - 1) * dw + 1)
+    k_eff = (effective_kernel_size(kh, dh), effective_kernel_size(kw, dw))
     padded = (h + top + bottom, w_in + left + right)
     spread = np.zeros((n, (ho - 1) * sh + 1, (wo - 1) * sw + 1, c_out), np.result_type(dy.dtype, w.dtype))
     spread[:, ::sh, ::sw] = dy

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .gemm import conv2d_gemm
+from .fast_gemm import conv2d_gemm
 from .geometry import conv_geometry
 from .reference import conv2d_naive, conv2d_per_channel
-from .validation import check_conv_args
+from .validation import check_conv_args, group_slices
 
 __all__ = ["conv2d", "METHODS"]
 
 METHODS = {
     "naive": conv2d_naive,
     "per_channel": conv2d_per_channel,
+    # im2col(x) @ w.reshape(-1, C_out) (the teaching form: gemm.conv2d_im2col), in bounded chunks
     "gemm": conv2d_gemm,
 }
 
@@ -107,9 +108,7 @@ def _grouped(conv, x, w, b, g, groups) -> np.ndarray:
 
     Output channels keep Keras' order: group 0's C_out/groups filters first.
     """
-    c_in, c_out = x.shape[3] // groups, w.shape[3] // groups
     y = np.empty((x.shape[0], *g.out, w.shape[3]), x.dtype)
-    for k in range(groups):
-        ins, outs = slice(k * c_in, (k + 1) * c_in), slice(k * c_out, (k + 1) * c_out)
+    for ins, outs in group_slices(groups, x.shape[3], w.shape[3]):
         y[..., outs] = conv(x[..., ins], w[..., outs], None if b is None else b[outs], g)
     return y

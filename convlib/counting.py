@@ -20,14 +20,13 @@ Every layer kind is this formula with particular arguments:
 
 from __future__ import annotations
 
-import numbers
-
 from typing import NamedTuple
 
-from .geometry import as_pair
-from .validation import check_groups
+from .geometry import as_pair, check_integer, conv_geometry
+from .validation import check_groups, check_groups_divide
 
-__all__ = ["Counts", "conv2d_counts", "depthwise_counts", "separable_counts", "layer_counts"]
+__all__ = ["Counts", "conv2d_counts", "depthwise_counts", "separable_counts", "layer_counts",
+           "gemm_shape", "conv_flops", "patch_matrix_bytes"]
 
 
 class Counts(NamedTuple):
@@ -46,13 +45,6 @@ class Counts(NamedTuple):
 
     def __add__(self, other):  # two layers in sequence: counts add up
         return Counts(self.params + other.params, self.macs + other.macs)
-
-
-def _positive(value, name):
-    # Any integer type counts (Python int, np.int64 ...), as in geometry.output_size; bool does not.
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def conv2d_counts(c_in, c_out, kernel_size, out_hw=(1, 1), *, groups=1, bias=True) -> Counts:
@@ -82,26 +74,24 @@ def conv2d_counts(c_in, c_out, kernel_size, out_hw=(1, 1), *, groups=1, bias=Tru
     >>> conv2d_counts(64, 64, 3, (56, 56), groups=64)
     Counts(params=640, macs=1806336)
     """
-    c_in, c_out = _positive(c_in, "c_in"), _positive(c_out, "c_out")
+    c_in, c_out = check_integer(c_in, "c_in"), check_integer(c_out, "c_out")
     kh, kw = as_pair(kernel_size, "kernel_size")
     ho, wo = as_pair(out_hw, "out_hw")
     groups = check_groups(groups)
-    for name, c in (("c_in", c_in), ("c_out", c_out)):
-        if c % groups:
-            raise ValueError(f"groups={groups} must divide {name}={c}")
+    check_groups_divide(groups, {"c_in": c_in, "c_out": c_out})
     weights = kh * kw * (c_in // groups) * c_out
     return Counts(weights + (c_out if bias else 0), ho * wo * weights)
 
 
 def depthwise_counts(c_in, kernel_size, out_hw=(1, 1), *, depth_multiplier=1, bias=True) -> Counts:
     """Keras ``DepthwiseConv2D``: :func:`conv2d_counts` with ``groups = C_in``, ``C_out = M * C_in``."""
-    m = _positive(depth_multiplier, "depth_multiplier")
+    m = check_integer(depth_multiplier, "depth_multiplier")
     return conv2d_counts(c_in, m * c_in, kernel_size, out_hw, groups=c_in, bias=bias)
 
 
 def separable_counts(c_in, c_out, kernel_size, out_hw=(1, 1), *, depth_multiplier=1, bias=True) -> Counts:
     """Keras ``SeparableConv2D``: depthwise (no bias), then 1x1 from ``M * C_in`` to ``C_out`` (with bias)."""
-    m = _positive(depth_multiplier, "depth_multiplier")
+    m = check_integer(depth_multiplier, "depth_multiplier")
     depthwise = depthwise_counts(c_in, kernel_size, out_hw, depth_multiplier=m, bias=False)
     return depthwise + conv2d_counts(m * c_in, c_out, 1, out_hw, bias=bias)
 
@@ -123,3 +113,58 @@ def layer_counts(kind, c_in, c_out, kernel_size, out_hw=(1, 1), *, groups=1, bia
     if kind == "separable":
         return separable_counts(c_in, c_out, kernel_size, out_hw, bias=bias)
     raise ValueError(f"kind must be 'standard', 'grouped', 'depthwise' or 'separable', got {kind!r}")
+
+
+# --------------------------------------------------------------------------- the layer as one matrix product
+
+
+def gemm_shape(x_shape, w_shape, stride=1, padding="valid", dilation=1) -> tuple:
+    """Sizes of the one matrix product that computes the layer.
+
+    Parameters
+    ----------
+    x_shape : (N, H, W, C_in)
+    w_shape : (KH, KW, C_in, C_out)
+    stride, padding, dilation
+        As for :func:`convlib.conv2d`.
+
+    Returns
+    -------
+    (M, K, N) : tuple of int
+        ``M = N*Ho*Wo`` patch rows, ``K = KH*KW*C_in`` values per patch,
+        ``N = C_out`` filters: ``(M, K) @ (K, N)``.
+    """
+    n, h, w, _ = x_shape
+    kh, kw, c_in, c_out = w_shape
+    ho, wo = conv_geometry((h, w), (kh, kw), stride, padding, dilation).out
+    return n * ho * wo, kh * kw * c_in, c_out
+
+
+def conv_flops(x_shape, w_shape, stride=1, padding="valid", dilation=1) -> int:
+    """Floating-point operations of the layer: ``2*M*K*N`` (one multiply and one add each).
+
+    The same count as :func:`conv2d_counts` (``2 * macs`` per image, times N).
+    """
+    m, k, n = gemm_shape(x_shape, w_shape, stride, padding, dilation)
+    return 2 * m * k * n
+
+
+def patch_matrix_bytes(x_shape, w_shape, stride=1, padding="valid", dilation=1, itemsize=4) -> int:
+    """Bytes of the whole patch matrix ``im2col(x)``, shape ``(M, K)``.
+
+    Parameters
+    ----------
+    x_shape : (N, H, W, C_in)
+    w_shape : (KH, KW, C_in, C_out)
+    stride, padding, dilation
+        As for :func:`convlib.conv2d`.
+    itemsize : int, default 4 (float32)
+
+    Returns
+    -------
+    int
+        ``M * K * itemsize``; compare with ``x``'s own ``N*H*W*C_in*itemsize``
+        and with convlib's bounded buffer ``convlib.gemm.DEFAULT_BUFFER_BYTES``.
+    """
+    m, k, _ = gemm_shape(x_shape, w_shape, stride, padding, dilation)
+    return m * k * itemsize

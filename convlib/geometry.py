@@ -21,7 +21,10 @@ import numbers
 from typing import NamedTuple
 
 __all__ = [
+    "is_integer",
+    "check_integer",
     "as_pair",
+    "check_kernel_fits",
     "effective_kernel_size",
     "same_padding",
     "axis_padding",
@@ -36,8 +39,35 @@ __all__ = [
 _PADDING_STRINGS = ("valid", "same")
 
 
-def _is_int(value) -> bool:
+def is_integer(value) -> bool:
+    """True for any integer, Python ``int`` or NumPy's (``np.int64`` ...); ``bool`` does not count."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def check_integer(value, name: str, *, minimum: int = 1, why: str = "") -> int:
+    """``value`` as an ``int``: the one integer check of convlib.
+
+    Raises
+    ------
+    TypeError
+        ``"{name} must be an integer, got ..."`` if ``value`` is not one (see :func:`is_integer`).
+    ValueError
+        ``"{name} must be >= {minimum}{why}, got {name}=..."`` if it is smaller than ``minimum``.
+    """
+    if not is_integer(value):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}{why}, got {name}={value!r}")
+    return int(value)
+
+
+def _int_pair(value):
+    """``(a, b)`` from an int or a pair of ints; None for anything else."""
+    if is_integer(value):
+        return int(value), int(value)
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(is_integer(v) for v in value):
+        return int(value[0]), int(value[1])
+    return None
 
 
 def as_pair(value, name: str, *, minimum: int = 1) -> tuple[int, int]:
@@ -63,11 +93,8 @@ def as_pair(value, name: str, *, minimum: int = 1) -> tuple[int, int]:
     ValueError
         If a value is smaller than ``minimum``.
     """
-    if _is_int(value):
-        pair = (int(value), int(value))
-    elif isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_int(v) for v in value):
-        pair = (int(value[0]), int(value[1]))
-    else:
+    pair = _int_pair(value)
+    if pair is None:
         raise TypeError(
             f"{name} must be an integer or a pair of integers (along H, along W), got {value!r}"
         )
@@ -125,11 +152,8 @@ def axis_padding(padding, n: int, k: int, stride: int, dilation: int, name: str 
         if mode == "same":
             return same_padding(n, k, stride, dilation)
         raise ValueError(f"{name} must be 'valid', 'same' or explicit numbers, got {padding!r}")
-    if _is_int(padding):
-        pads = (int(padding), int(padding))
-    elif isinstance(padding, (tuple, list)) and len(padding) == 2 and all(_is_int(p) for p in padding):
-        pads = (int(padding[0]), int(padding[1]))
-    else:
+    pads = _int_pair(padding)
+    if pads is None:
         raise TypeError(f"{name} for one axis must be 'valid', 'same', an int or (before, after), got {padding!r}")
     if min(pads) < 0:
         raise ValueError(f"{name} must not be negative, got {padding!r}")
@@ -171,20 +195,39 @@ def output_size(n: int, k: int, stride: int = 1, padding="valid", dilation: int 
     >>> output_size(7, 3, stride=2, padding="same")
     4
     """
-    for arg, value in (("n", n), ("k", k), ("stride", stride), ("dilation", dilation)):
-        if not _is_int(value):
-            raise TypeError(f"{arg} must be an integer, got {value!r}")
-        if value < 1:
-            raise ValueError(f"{arg} must be >= 1, got {value}")
+    n, k, stride, dilation = (check_integer(v, arg) for arg, v in
+                              (("n", n), ("k", k), ("stride", stride), ("dilation", dilation)))
     before, after = axis_padding(padding, n, k, stride, dilation)
+    k_eff = check_kernel_fits(n, k, dilation, (before, after))
+    return (n + before + after - k_eff) // stride + 1
+
+
+def check_kernel_fits(n: int, k: int, dilation: int, pads=(0, 0), axis: str = "") -> int:
+    """The dilated kernel's size ``k_eff``, after checking that it fits the padded input along one axis.
+
+    Parameters
+    ----------
+    n, k, dilation : int
+        Input size, kernel taps and dilation along the axis.
+    pads : (before, after), default (0, 0)
+    axis : {"", "H", "W"}
+        Named in the message (``KH`` or ``KW``) when given.
+
+    Raises
+    ------
+    ValueError
+        ``"the kernel does not fit: ..."`` when ``k_eff > n + before + after``.
+    """
+    before, after = pads
     k_eff = effective_kernel_size(k, dilation)
-    padded = n + before + after
-    if k_eff > padded:
+    if k_eff > n + before + after:
+        where = f"along {axis} it spans K{axis}={k}" if axis else f"it spans k={k}"
         raise ValueError(
-            f"the kernel ({k} taps, dilation {dilation}: {k_eff} wide) is larger than the "
-            f"padded input ({n} + {before} + {after} = {padded})"
+            f"the kernel does not fit: {where} taps with dilation {dilation}, "
+            f"i.e. {k_eff} pixels, but the padded input is only {n} + {before} + {after} = "
+            f"{n + before + after} pixels. Use a smaller kernel, more padding or padding='same'."
         )
-    return (padded - k_eff) // stride + 1
+    return k_eff
 
 
 def normalize_padding(padding):
@@ -207,18 +250,15 @@ def normalize_padding(padding):
                 f"padding must be 'valid', 'same', an int, (ph, pw) or ((top, bottom), (left, right)); got {padding!r}"
             )
         return mode, mode
-    if _is_int(padding):
+    if is_integer(padding):
         if padding < 0:
             raise ValueError(f"padding must not be negative, got padding={padding!r}")
         return (int(padding),) * 2, (int(padding),) * 2
     if isinstance(padding, (tuple, list)) and len(padding) == 2:
         axes = []
         for axis, p in zip("HW", padding):
-            if _is_int(p):
-                pads = (int(p), int(p))
-            elif isinstance(p, (tuple, list)) and len(p) == 2 and all(_is_int(v) for v in p):
-                pads = (int(p[0]), int(p[1]))
-            else:
+            pads = _int_pair(p)
+            if pads is None:
                 break
             if min(pads) < 0:
                 raise ValueError(f"padding must not be negative, got padding={padding!r} (along {axis})")
@@ -274,14 +314,7 @@ def conv_geometry(hw, khw, stride=1, padding="valid", dilation=1) -> Geometry:
     pads, out = [], []
     for axis, n, k, s, d, p in zip(("H", "W"), hw, khw, stride, dilation, per_axis):
         before, after = axis_padding(p, n, k, s, d)
-        k_eff = effective_kernel_size(k, d)
-        if k_eff > n + before + after:
-            size = "KH" if axis == "H" else "KW"
-            raise ValueError(
-                f"the kernel does not fit: along {axis} it spans {size}={k} taps with dilation {d}, "
-                f"i.e. {k_eff} pixels, but the padded input is only {n} + {before} + {after} = "
-                f"{n + before + after} pixels. Use a smaller kernel, more padding or padding='same'."
-            )
+        k_eff = check_kernel_fits(n, k, d, (before, after), axis)
         pads.append((before, after))
         out.append((n + before + after - k_eff) // s + 1)
     return Geometry(stride, dilation, tuple(pads), tuple(out))

@@ -32,7 +32,7 @@ import numpy as np
 
 from .gemm import col2im
 from .geometry import axis_padding, as_pair, conv_geometry, effective_kernel_size, normalize_padding
-from .validation import as_float_array, check_groups
+from .validation import as_float_array, check_groups, check_groups_divide, group_slices
 
 __all__ = ["conv2d_transpose", "transpose_output_sizes"]
 
@@ -141,8 +141,7 @@ def conv2d_transpose(y, w, *, stride=1, padding="valid", dilation=1, output_size
         y = y[None]
     groups = check_groups(groups)
     kh, kw, c_in_g, c_out = w.shape
-    if c_out % groups:
-        raise ValueError(f"groups={groups} must divide C_out={c_out} (w.shape[3]): the filters form {groups} equal groups")
+    check_groups_divide(groups, {"C_out": c_out}, {"C_out": " (w.shape[3] is C_out)"})
     c_in = c_in_g * groups
     if y.shape[3] != c_out:
         hint = " (y has C_in channels: did you mean the forward direction, conv2d?)" if y.shape[3] == c_in else ""
@@ -187,10 +186,8 @@ def conv2d_transpose(y, w, *, stride=1, padding="valid", dilation=1, output_size
         x = _scatter(y, w, x_shape, geo)
     else:
         x = np.empty((*x_shape[:3], c_in), dtype)
-        c_out_g = c_out // groups
-        for k in range(groups):
-            outs = slice(k * c_out_g, (k + 1) * c_out_g)
-            x[..., k * c_in_g : (k + 1) * c_in_g] = _scatter(y[..., outs], w[..., outs], x_shape, geo)
+        for ins, outs in group_slices(groups, c_in, c_out):
+            x[..., ins] = _scatter(y[..., outs], w[..., outs], x_shape, geo)
     return x[0] if single else x
 
 

@@ -10,11 +10,11 @@ channels, and those messages say so.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-__all__ = ["as_float_array", "check_conv_args", "check_groups"]
+from .geometry import check_integer
+
+__all__ = ["as_float_array", "check_conv_args", "check_groups", "check_groups_divide", "group_slices"]
 
 _KERNEL_FACT = (
     "A 2-D convolution kernel is not a flat KH x KW plane: each filter spans all "
@@ -61,23 +61,38 @@ def check_groups(groups) -> int:
     ValueError
         If ``groups`` < 1.
     """
-    if not isinstance(groups, numbers.Integral) or isinstance(groups, bool):
-        raise TypeError(f"groups must be a positive integer, got {groups!r}")
-    if groups < 1:
-        raise ValueError(f"groups must be >= 1 (1 is a standard convolution), got groups={groups}")
-    return int(groups)
+    return check_integer(groups, "groups", why=" (1 is a standard convolution)")
+
+
+def check_groups_divide(groups, channels, notes=None) -> None:
+    """Every channel count in ``channels`` (``{name: count}``) must split into ``groups`` equal groups.
+
+    ``notes`` adds a remark after a name's part of the message (``{"C_out": " (w.shape[3] is C_out)"}``).
+    """
+    for name, c in channels.items():
+        if c % groups:
+            what = "filters" if name.lower() == "c_out" else "input channels"
+            raise ValueError(
+                f"groups={groups} must divide {name}={c}: a grouped convolution splits the "
+                f"{what} into {groups} equal groups{(notes or {}).get(name, '')}, "
+                f"and {c} / {groups} is not a whole number."
+            )
+
+
+def group_slices(groups, c_in, c_out):
+    """The channels of each group: ``[(inputs, filters), ...]``, one pair of slices per group.
+
+    The C_in input channels and the C_out filters split into ``groups`` equal,
+    consecutive runs (Keras' order): filter group ``k`` sees input group ``k`` only.
+    """
+    gi, go = c_in // groups, c_out // groups
+    return [(slice(k * gi, (k + 1) * gi), slice(k * go, (k + 1) * go)) for k in range(groups)]
 
 
 def _check_grouped_kernel(w, c_in, groups):
     """With ``groups`` > 1: C_in and C_out divisible by groups, kernel depth C_in / groups."""
     kh, kw, depth, c_out = w.shape
-    for name, c in (("C_in", c_in), ("C_out", c_out)):
-        if c % groups:
-            raise ValueError(
-                f"groups={groups} must divide {name}={c}: a grouped convolution splits the "
-                f"{'input channels' if name == 'C_in' else 'filters'} into {groups} equal groups"
-                f"{' (w.shape[3] is C_out)' if name == 'C_out' else ''}, and {c} / {groups} is not a whole number."
-            )
+    check_groups_divide(groups, {"C_in": c_in, "C_out": c_out}, {"C_out": " (w.shape[3] is C_out)"})
     if depth != c_in // groups:
         hint = ""
         if depth == c_in:

@@ -1,0 +1,208 @@
+"""Sliders over the pure plotting functions (thin wrappers, testable without a browser).
+
+    from convlib.widgets import GeometryExplorer
+    GeometryExplorer()          # in a notebook cell: sliders, a summary and the picture
+
+Every change of a control recomputes the geometry with :mod:`convlib.geometry`,
+redraws :func:`convlib.plot_geometry.draw_geometry` into the same figure and
+shows it as a PNG in an ``ipywidgets.Image``.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+
+__all__ = ["GeometryExplorer", "DEFAULTS", "panel", "FALLBACK_TEXT"]
+
+#: What a notebook shows in place of a widget until its cell runs in a live
+#: kernel (a fresh clone, an untrusted notebook, a code host), and what it
+#: still shows after a run when JupyterLab lacks the widget extension: the
+#: text is true in both states.
+FALLBACK_TEXT = (
+    "[Interactive controls appear here when you run this cell in JupyterLab. "
+    "If you have run it and still read this line, JupyterLab is missing the widget "
+    "extension: see notebooks/00-setup-check.ipynb, section 3.]"
+)
+
+_PANEL_CLASS = None
+
+
+def panel(children, text: str = FALLBACK_TEXT):
+    """A vertical box of widgets whose plain-text form is a friendly sentence.
+
+    An ipywidget's stored ``text/plain`` output is its repr, for example
+    ``VBox(children=(IntSlider(value=3, ...``: that is what a notebook shows
+    wherever the widget itself cannot be drawn.  The box returned here is an
+    ``ipywidgets.VBox`` in every other respect (same model and view, so
+    JupyterLab draws it alike), but its ``text/plain`` is ``text``.
+
+    Parameters
+    ----------
+    children : sequence of ipywidgets.Widget
+    text : str
+        The plain-text stand-in.
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+    global _PANEL_CLASS
+    if _PANEL_CLASS is None:
+        import ipywidgets
+
+        class Panel(ipywidgets.VBox):
+            """``ipywidgets.VBox`` with a friendly ``text/plain`` form."""
+
+            fallback_text = FALLBACK_TEXT
+
+            def _repr_mimebundle_(self, **kwargs):
+                data = super()._repr_mimebundle_(**kwargs)
+                data["text/plain"] = self.fallback_text
+                return data
+
+        _PANEL_CLASS = Panel
+    box = _PANEL_CLASS(list(children))
+    box.fallback_text = text
+    return box
+
+#: Default control values: a non-square input and kernel, like real layers.
+DEFAULTS = dict(H=7, W=6, KH=3, KW=3, stride=2, padding=1, dilation=1, mode="explicit")
+
+_RANGES = dict(H=(1, 12), W=(1, 12), KH=(1, 5), KW=(1, 5), stride=(1, 4), padding=(0, 3), dilation=(1, 3))
+
+
+class GeometryExplorer:
+    """Stride, padding, kernel size, dilation and input size on sliders.
+
+    Parameters
+    ----------
+    **values
+        Starting values for the controls (see :data:`DEFAULTS`); ``mode`` is
+        ``"explicit"`` (the padding slider pads every side), ``"same"`` or
+        ``"valid"`` (TensorFlow's rules; the slider is then disabled).
+
+    Attributes
+    ----------
+    controls : dict of ipywidgets
+        ``"H", "W", "KH", "KW", "stride", "padding", "dilation"`` (IntSliders),
+        ``"mode"`` (ToggleButtons) and ``"i"``, ``"j"`` (which output pixel's
+        kernel taps to highlight).
+    summary : ipywidgets.HTML
+        The output size with its formula, the padding and any unused rows.
+    image : ipywidgets.Image
+        The current picture as PNG.
+    figure : matplotlib.figure.Figure
+        The figure drawn (``figure.convlib`` holds the computed coverage).
+    output_size : (Ho, Wo) or None
+        None when the kernel does not fit the padded input.
+    last_update_ms : float
+        Wall time of the last redraw, PNG included.
+    """
+
+    def __init__(self, **values):
+        import ipywidgets as w
+
+        unknown = set(values) - set(DEFAULTS)
+        if unknown:
+            raise TypeError(f"unknown control(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}")
+        v = {**DEFAULTS, **values}
+        self.controls = {
+            name: w.IntSlider(value=v[name], min=lo, max=hi, description=name, continuous_update=False,
+                              layout=w.Layout(width="260px"))
+            for name, (lo, hi) in _RANGES.items()
+        }
+        self.controls["mode"] = w.ToggleButtons(options=["explicit", "same", "valid"], value=v["mode"],
+                                                description="padding mode", style={"button_width": "70px", "description_width": "initial"})
+        self.controls["i"] = w.IntSlider(value=0, min=0, max=0, description="output i", layout=w.Layout(width="260px"))
+        self.controls["j"] = w.IntSlider(value=0, min=0, max=0, description="output j", layout=w.Layout(width="260px"))
+        self.summary = w.HTML()
+        self.image = w.Image(format="png")
+        self.figure = None
+        self.output_size = None
+        self.last_update_ms = float("nan")
+        self._updating = False
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        left = [self.controls[k] for k in ("H", "W", "KH", "KW")]
+        right = [self.controls[k] for k in ("stride", "padding", "dilation", "i", "j")]
+        self.widget = panel([self.controls["mode"], w.HBox([w.VBox(left), w.VBox(right)]), self.summary, self.image])
+        self.update()
+
+    # -- the computation -------------------------------------------------
+    @property
+    def coverage(self):
+        """The :class:`~convlib.geometry.Coverage` drawn last (None when the kernel does not fit)."""
+        return None if self.output_size is None else self.figure.convlib["coverage"]
+
+    @property
+    def padding(self):
+        """The padding argument the controls describe: ``"same"``, ``"valid"`` or an int."""
+        mode = self.controls["mode"].value
+        return self.controls["padding"].value if mode == "explicit" else mode
+
+    def update(self):
+        """Recompute and redraw from the current control values."""
+        from ..geometry import output_size
+        from .geometry import draw_geometry
+
+        start = time.perf_counter()
+        c = {k: ctl.value for k, ctl in self.controls.items()}
+        self.controls["padding"].disabled = c["mode"] != "explicit"
+        hw, khw = (c["H"], c["W"]), (c["KH"], c["KW"])
+        try:
+            sizes = [output_size(n, k, c["stride"], self.padding, c["dilation"]) for n, k in zip(hw, khw)]
+        except ValueError as err:
+            self.output_size = None
+            self.summary.value = f"<b style='color:#cb181d'>No output:</b> {err}"
+            self.last_update_ms = (time.perf_counter() - start) * 1e3
+            return
+        self.output_size = tuple(sizes)
+        self._updating = True  # moving the i/j limits must not trigger a second redraw
+        try:
+            for key, n in (("i", sizes[0]), ("j", sizes[1])):
+                self.controls[key].max = n - 1
+        finally:
+            self._updating = False
+        self.figure = draw_geometry(hw, khw, c["stride"], self.padding, c["dilation"],
+                                    position=(self.controls["i"].value, self.controls["j"].value), fig=self.figure,
+                                    titles=False)
+        self.summary.value = _summary_html(hw, khw, c["stride"], c["dilation"], self.figure.convlib["coverage"])
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png")
+        self.image.value = buf.getvalue()
+        self.last_update_ms = (time.perf_counter() - start) * 1e3
+
+    def _on_change(self, change):
+        if not self._updating:
+            self.update()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def _summary_html(hw, khw, stride, dilation, cov) -> str:
+    from ..geometry import effective_kernel_size
+
+    g = cov.geometry
+    lines = []
+    for axis, n, k, (before, after), out in zip("HW", hw, khw, g.pads, g.out):
+        k_eff = effective_kernel_size(k, dilation)
+        lines.append(
+            f"{'Ho' if axis == 'H' else 'Wo'} = floor(({n} + {before} + {after} &minus; {k_eff}) / {stride}) + 1 = <b>{out}</b>"
+            + (f" &nbsp; (dilated kernel: {k} taps span {k_eff})" if dilation > 1 else "")
+        )
+    html = ("<span style='background:#9ecae1'>&nbsp;input&nbsp;</span> "
+            "<span style='background:#d9d9d9'>&nbsp;padding&nbsp;</span> "
+            "<span style='background:#fb6a4a'>&nbsp;input never read&nbsp;</span> "
+            "<span style='color:#ff7f00'>&#9633; kernel taps of output (i, j)</span> "
+            "&bull; first tap of every window<br>")
+    html += "<br>".join(lines)
+    html += f"<br>output: <b>{g.out[0]} x {g.out[1]}</b> per channel"
+    for what, idx in (("rows", cov.unused_rows), ("columns", cov.unused_cols)):
+        if idx:
+            html += (f"<br><b style='color:#cb181d'>input {what} {list(idx)} are never read</b>: "
+                     "no output depends on them (stride or dilation skips them, or the last window stops short)")
+    return html
