@@ -15,7 +15,7 @@ from .gemm import col2im, im2col
 from .geometry import conv_geometry, output_size, same_padding
 from .layouts import kernel_from_torch, kernel_to_torch, to_nchw, to_nhwc
 from .pooling import global_pool2d, pool2d, pool2d_backward
-from .receptive_field import ReceptiveField, receptive_field, receptive_field_info
+from .receptive_fields import ReceptiveField, receptive_field, receptive_field_info
 from .reference import correlate2d
 from .rounding import round_with_margin
 from .transpose import conv2d_transpose, transpose_output_sizes

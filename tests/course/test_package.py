@@ -14,7 +14,7 @@ import sz  # noqa: E402
 
 #: lines of code (no docstrings, comments or blank lines) of convlib/*.py: `python scripts/sz.py` prints it.
 #: Raise it on purpose, in the commit that adds maths, not by accident.
-CORE_BUDGET = 900
+CORE_BUDGET = 1100  # 892 with pooling, layouts and receptive fields (issue 12), 725 before them
 NOT_IN_THE_MATHS = {"matplotlib", "ipywidgets", "IPython", "nbformat", "nbclient", "jupyter_client", "ctypes"}
 SUBPACKAGES = sorted(p.parent.relative_to(ROOT).as_posix() for p in (ROOT / "convlib").rglob("__init__.py"))
 

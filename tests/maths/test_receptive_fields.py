@@ -1,4 +1,4 @@
-"""convlib.receptive_field: hand facts, a brute-force count, and the input gradient of real Keras Conv2D stacks."""
+"""convlib.receptive_fields: hand facts, a brute-force count, and the input gradient of real Keras Conv2D stacks."""
 
 import doctest
 import subprocess
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import convlib.receptive_field
-from convlib.receptive_field import ReceptiveField, receptive_field, receptive_field_info
+import convlib.receptive_fields
+from convlib.receptive_fields import ReceptiveField, receptive_field, receptive_field_info
 
 KERAS_EXAMPLES = min(20, settings.default.max_examples)
 NP_EXAMPLES = min(100, settings.default.max_examples)
@@ -123,10 +123,10 @@ def test_errors_name_the_layer(layers, error, words):
 
 
 def test_doctests():
-    assert doctest.testmod(convlib.receptive_field, optionflags=doctest.ELLIPSIS).failed == 0
+    assert doctest.testmod(convlib.receptive_fields, optionflags=doctest.ELLIPSIS).failed == 0
 
 
 def test_import_needs_only_numpy():
-    code = ("import convlib.receptive_field, sys; "
+    code = ("import convlib.receptive_fields, sys; "
             "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -13,7 +13,7 @@ from hypothesis.extra import numpy as hnp
 import convlib.layouts
 from convlib.geometry import same_padding
 from convlib.layouts import kernel_from_torch, kernel_to_torch, to_nchw, to_nhwc
-from strategies import conv_cases
+from tests.strategies import conv_cases
 
 KERAS_EXAMPLES = min(30, settings.default.max_examples)
 NP_EXAMPLES = min(60, settings.default.max_examples)
