@@ -53,7 +53,7 @@ def html_grid(a, *, highlight=None, caption: str = "", cls: str = "") -> str:
                 style += ";background:#fdd0a2"
             cells.append(f"<td style='{style}'>{fmt(a[r, c])}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    cap = f"<caption style='caption-side:top;font-size:90%'>{caption}</caption>" if caption else ""
+    cap = f"<caption style='caption-side:top;font-size:90%;white-space:nowrap'>{caption}</caption>" if caption else ""
     return f"<table class='{cls}' style='border-collapse:collapse;display:inline-table;margin:2px 6px'>{cap}{''.join(rows)}</table>"
 
 

@@ -137,8 +137,13 @@ class ChannelSumState:
 
     def equation(self) -> str:
         """``4 + 400 + 40000 + bias 0 = 40404``."""
-        parts = " + ".join(fmt(s) for s in self.partial_sums)
-        return f"{parts} + bias {fmt(self.bias)} = {fmt(self.value)}"
+        parts = " + ".join(_signed(s) for s in self.partial_sums)
+        return f"{parts} + bias {_signed(self.bias)} = {fmt(self.value)}"
+
+
+def _signed(v) -> str:
+    """A term of a sum: negative numbers in parentheses, ``(-2)``."""
+    return f"({fmt(v)})" if v < 0 else fmt(v)
 
 
 def channel_sum_state(x, w, b=None, *, stride=1, padding="valid", position=(0, 0), co=0) -> ChannelSumState:
@@ -441,8 +446,10 @@ class ChannelSumExplorer:
         shape = w.VBox([c["C_in"], c["C_out"], c["KH"], c["KW"]])
         geo = w.VBox([c["stride"], c["mode"], c["pad"]])
         pick = w.VBox([c["co"], c["i"], c["j"], w.HBox([w.Label("play:"), c["play"]])])
-        self.widget = panel_of([c["preset"], w.HBox([shape, geo, pick]), c["model"], self.numbers, self.image],
-                               FALLBACK)
+        legend = w.HTML("<small>The picture: each input channel (padding in light blue) with the window in red; "
+                        "on the right the output map of filter co, filled in up to the chosen pixel.</small>")
+        self.widget = panel_of([c["preset"], w.HBox([shape, geo, pick]), c["model"], self.numbers, legend,
+                                self.image], FALLBACK)
         self.update()
 
     @property
@@ -491,6 +498,7 @@ class ChannelSumExplorer:
         self.numbers.value = numbers_html(state, c["model"].value, self.names)
         self.picture = channel_sum_raster(state)
         self.image.value = rgb_png(self.picture)
+        self.image.width = self.picture.shape[1]  # native size: one array cell is 22 screen pixels
         self.last_update_ms = (time.perf_counter() - start) * 1e3
 
     def _on_change(self, change):
@@ -541,7 +549,7 @@ def numbers_html(s: ChannelSumState, model: str = "Conv2D (true)", names=None) -
         text = ", ".join(fmt(g) for g in got) + f" ({len(got)} maps, not 1)" if isinstance(got, tuple) else fmt(got)
         same = not isinstance(got, tuple) and np.isclose(got, s.value)
         verdict = ("the same number here: this pixel cannot tell the models apart" if same
-                   else f"not {fmt(s.value)}: the model is wrong here")
+                   else f"not {fmt(s.value)}, so the model is wrong here")
         rows.append(f"<div class='cs-wrong' style='color:#8c2d04'><b>{model}</b> ({WRONG_MODELS[model]}) would give "
                     f"<b class='cs-wrong-value'>{text}</b>: {verdict}</div>")
     return "".join(rows)
