@@ -116,3 +116,39 @@ def test_channel_sum_explorer(lab, page):
     pictures.append(rec.shot(f"played-{pi}-{pj}"))
     assert len(set(pictures)) == len(pictures), "a control did not change the picture"
     assert_no_errors(page, nb)
+
+
+def test_im2col_linker(lab, page):
+    """06: a pixel's row and dot product, then a column's copies, all moved with the keyboard."""
+    from convlib.figures.explorers.channel_sum import preset_data
+    from convlib.figures.explorers.im2col_link import im2col_link_state
+
+    nb = "notebooks/06-im2col-and-gemm.ipynb"
+    run_notebook(page, lab, nb, "ui-ex-06")
+    out = widget_cell(page, "patch column")
+    out.scroll_into_view_if_needed()
+    rec = Recorder(out, "06-im2col")
+    x, w, b = preset_data("random integers", 2, 2, 2, 2)
+    pictures = [rec.shot("pixel-0-0")]
+
+    i = move(page, out, "output i")
+    j = move(page, out, "output j", times=2)
+    co = move(page, out, "filter co")
+    s = im2col_link_state(x, w, b, position=(i, j), co=co)
+    wait_for(page, lambda: f"= y[{i}, {j}, {co}]" in text_of(out, ".im-total"), WIDGET_TIMEOUT_S, "the dot product")
+    assert f"= {int(s.value)} = y[{i}, {j}, {co}]" in text_of(out, ".im-total")
+    assert text_of(out, ".im-conv2d") == str(int(s.y[i, j, co]))
+    row = out.locator("tr.im-row td").all_inner_texts()
+    assert [int(v) for v in row] == [int(v) for v in s.patch_row], row
+    pictures.append(rec.shot(f"pixel-{i}-{j}-co{co}"))
+
+    press_button(out, "patch column → input pixels")
+    k = move(page, out, "patch column", times=3)
+    s = im2col_link_state(x, w, b, column=k)
+    wait_for(page, lambda: out.locator(".im-column").count() == 1 and f"column {k} " in text_of(out, ".im-column"),
+             WIDGET_TIMEOUT_S, "the column view")
+    assert str(s.column_label).replace(" ", "") in text_of(out, ".im-column")
+    assert text_of(out, ".im-copies-max") == str(int(s.copies.max()))
+    pictures.append(rec.shot(f"column-{k}"))
+    assert len(set(pictures)) == len(pictures), "a control did not change the picture"
+    assert_no_errors(page, nb)

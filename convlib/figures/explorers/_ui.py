@@ -153,3 +153,10 @@ def rgb_png(rgb) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(rgb)).save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
+
+
+def picture(rgb):
+    """An RGB raster as an ``IPython.display.Image`` (what a notebook cell shows as a static figure)."""
+    from IPython.display import Image
+
+    return Image(data=rgb_png(rgb), format="png", width=rgb.shape[1])
