@@ -152,3 +152,48 @@ def test_im2col_linker(lab, page):
     pictures.append(rec.shot(f"column-{k}"))
     assert len(set(pictures)) == len(pictures), "a control did not change the picture"
     assert_no_errors(page, nb)
+
+
+def notebook_cell_namespace(nb: str, cell_id: str) -> dict:
+    """Run one self-contained cell of a notebook here (numpy as np) and return its variables."""
+    import contextlib
+    import io
+
+    import nbformat
+    import numpy as np
+
+    from tests.course.test_ui import ROOT
+
+    cell = next(c for c in nbformat.read(ROOT / nb, as_version=4).cells if c.get("id") == cell_id)
+    ns = {"np": np}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(cell.source, ns)
+    return ns
+
+
+def test_sliding_window_explorer(lab, page):
+    """02: step the window with the keyboard, then flip the kernel: the page's sum is convlib's."""
+    from convlib.figures.explorers.sliding_window import sliding_window_state
+
+    nb = "notebooks/02-one-channel-cross-correlation.ipynb"
+    data = notebook_cell_namespace(nb, "cab3cf79")  # the cell that defines the image x and the kernel k
+    x, k = data["x"], data["k"]
+    run_notebook(page, lab, nb, "ui-ex-02")
+    out = widget_cell(page, "output j")
+    out.scroll_into_view_if_needed()
+    rec = Recorder(out, "02-sliding-window")
+    total = lambda: text_of(out, ".sw-total")  # noqa: E731
+    pictures = [rec.shot("0-0")]
+    j = move(page, out, "output j", times=2)
+    i = move(page, out, "output i")
+    s = sliding_window_state(x, k, position=(i, j))
+    wait_for(page, lambda: total().startswith(f"y[{i}, {j}]"), WIDGET_TIMEOUT_S, "the sum to follow the window")
+    assert total().endswith(f"= {int(s.value)}"), total()
+    pictures.append(rec.shot(f"{i}-{j}"))
+    press_button(out, "true convolution (flipped)")
+    f = sliding_window_state(x, k, position=(i, j), flip=True)
+    wait_for(page, lambda: "k[::-1, ::-1]" in out.inner_text(), WIDGET_TIMEOUT_S, "the flipped kernel")
+    assert total().endswith(f"= {int(f.value)}"), total()
+    pictures.append(rec.shot(f"{i}-{j}-flipped"))
+    assert len(set(pictures)) == len(pictures), "a control did not change the picture"
+    assert_no_errors(page, nb)
