@@ -197,3 +197,35 @@ def test_sliding_window_explorer(lab, page):
     pictures.append(rec.shot(f"{i}-{j}-flipped"))
     assert len(set(pictures)) == len(pictures), "a control did not change the picture"
     assert_no_errors(page, nb)
+
+
+def test_groups_explorer(lab, page):
+    """08: move groups with the keyboard to depthwise, tick the 1x1 stage: the counts are convlib.counting's."""
+    import convlib
+
+    nb = "notebooks/08-grouped-depthwise-separable.ipynb"
+    run_notebook(page, lab, nb, "ui-ex-08")
+    out = widget_cell(page, "groups")
+    out.scroll_into_view_if_needed()
+    rec = Recorder(out, "08-groups")
+    params = lambda: int(text_of(out, ".gr-params"))  # noqa: E731
+    assert params() == convlib.conv2d_counts(8, 8, 3).params
+    pictures = [rec.shot("groups-1")]
+    s = slider(out, "groups")
+    handle = s.locator(".noUi-handle")
+    handle.focus()
+    for g in (2, 4, 8):
+        handle.press("ArrowRight")
+        want = convlib.conv2d_counts(8, 8, 3, (8, 8), groups=g)
+        wait_for(page, lambda: params() == want.params, WIDGET_TIMEOUT_S, f"the parameters of groups={g}")
+        assert int(text_of(out, ".gr-macs")) == want.macs
+        pictures.append(rec.shot(f"groups-{g}"))
+    box = out.locator(".widget-checkbox input")
+    box.focus()
+    box.press("Space")
+    want = convlib.separable_counts(8, 8, 3, (8, 8))
+    wait_for(page, lambda: params() == want.params, WIDGET_TIMEOUT_S, "the separable layer's parameters")
+    assert "depthwise-separable" in out.inner_text()
+    pictures.append(rec.shot("separable"))
+    assert len(set(pictures)) == len(pictures), "a control did not change the picture"
+    assert_no_errors(page, nb)
