@@ -1,0 +1,63 @@
+"""How long one redraw of each explorer takes: ``python -m convlib.bench.explorers``.
+
+A redraw is everything a control change costs in the kernel: the state
+recomputed, the numbers' HTML and the picture's PNG.  Each explorer is set to
+its largest preset and one control is stepped through its values; the median
+wall time of ``repeats`` redraws (``last_update_ms``) is reported, in ms.
+The budget is 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+
+__all__ = ["explorer_redraw_ms", "BUDGET_MS"]
+
+BUDGET_MS = 50.0
+
+
+def _cases():
+    from ..figures.explorers.channel_sum import ChannelSumExplorer
+    from ..figures.explorers.groups import GroupsExplorer
+    from ..figures.explorers.im2col_link import Im2colExplorer
+    from ..figures.explorers.sliding_window import SlidingWindowExplorer
+
+    # name: (largest preset, the control stepped, its values)
+    return {
+        "channel_sum": (lambda: ChannelSumExplorer(preset="random integers", C_in=4, C_out=3, KH=4, KW=4, mode="same"),
+                        "play", range(25)),
+        "im2col_link": (lambda: Im2colExplorer(C_in=3, C_out=3, KH=3, KW=3, mode="same"), "j", [0, 1, 2, 3, 4] * 5),
+        "sliding_window": (lambda: SlidingWindowExplorer(KH=4, KW=4), "play", range(9)),
+        "groups": (lambda: GroupsExplorer(C_in=8, C_out=12, separable=True), "groups", [1, 2, 4, 8] * 6),
+    }
+
+
+def explorer_redraw_ms(repeats: int = 25) -> dict[str, float]:
+    """Median redraw time in ms of each explorer, for its largest preset."""
+    out = {}
+    for name, (make, control, values) in _cases().items():
+        e = make()
+        times = []
+        values = list(values)
+        while len(times) < repeats:
+            for v in values:
+                if e.controls[control].value == v:
+                    continue
+                e.controls[control].value = v
+                times.append(e.last_update_ms)
+        out[name] = statistics.median(times[:repeats])
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=25)
+    args = parser.parse_args(argv)
+    for name, ms in explorer_redraw_ms(args.repeats).items():
+        print(f"{name:<16} {ms:6.1f} ms  {'ok' if ms < BUDGET_MS else 'OVER'} (budget {BUDGET_MS:.0f} ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,162 @@
+"""What the explorers share: a figure as PNG bytes, a play control, HTML number tables."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from ..channels import format_number
+
+__all__ = ["png_bytes", "play_control", "html_grid", "fmt", "PLAY_INTERVAL_MS"]
+
+#: Time between two steps of a play control: slow enough to read one step's numbers.
+PLAY_INTERVAL_MS = 1200
+
+
+def fmt(v) -> str:
+    """One number as the explorers print it (:func:`convlib.plotting.format_number`)."""
+    return format_number(v)
+
+
+def png_bytes(fig, dpi: int = 72) -> bytes:
+    """The figure as PNG bytes (low dpi: the explorers redraw many times a second)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def new_figure(figsize):
+    """A figure that is not registered with pyplot (no memory kept by the pyplot state)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout=None)
+
+
+def play_control(n_steps: int, description: str = "play"):
+    """An ``ipywidgets.Play`` that steps 0 .. n_steps-1 at a readable pace and stops at the end."""
+    import ipywidgets as w
+
+    return w.Play(value=0, min=0, max=max(n_steps - 1, 0), step=1, interval=PLAY_INTERVAL_MS,
+                  repeat=False, description=description, show_repeat=False)
+
+
+def html_grid(a, *, highlight=None, caption: str = "", cls: str = "") -> str:
+    """A 2-D array as a small HTML table of numbers (what a screen reader and a browser test read)."""
+    a = np.asarray(a)
+    rows = []
+    for r in range(a.shape[0]):
+        cells = []
+        for c in range(a.shape[1]):
+            style = "padding:1px 5px;border:1px solid #bbb;text-align:right;font-family:monospace"
+            if highlight is not None and highlight[r][c]:
+                style += ";background:#fdd0a2"
+            cells.append(f"<td style='{style}'>{fmt(a[r, c])}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption style='caption-side:top;font-size:90%;white-space:nowrap'>{caption}</caption>" if caption else ""
+    return f"<table class='{cls}' style='border-collapse:collapse;display:inline-table;margin:2px 6px'>{cap}{''.join(rows)}</table>"
+
+
+# -- fast pictures: arrays of cells straight to PNG ---------------------------
+# A matplotlib figure with a few hundred numbers in it takes 100-200 ms to
+# render on a 2-core machine; the explorers redraw on every key press, so their
+# live pictures are rasters composed with numpy (matplotlib's colour maps, PNG
+# by Pillow) and their numbers are HTML tables next to the picture.
+
+CELL = 22  # pixels per array cell
+RED = (214, 39, 40)
+ORANGE = (255, 127, 14)
+BLUE = (33, 113, 181)
+
+
+PADDING = (198, 219, 239)
+
+
+def pad_mask(shape, pads):
+    """True on the padding cells of a padded ``shape``, ``pads = ((top, bottom), (left, right))``."""
+    m = np.ones(shape, bool)
+    (t, b), (l, r) = pads
+    m[t:shape[0] - b, l:shape[1] - r] = False
+    return m
+
+
+def cells_rgb(a, cmap: str = "Greys", vmin=None, vmax=None, cell: int = CELL, missing=(243, 243, 243),
+              padding=None):
+    """A 2-D array as an RGB raster, one ``cell`` x ``cell`` square per entry, thin grid lines;
+    NaN entries in ``missing``; cells where the boolean array ``padding`` is True in light blue."""
+    import matplotlib
+
+    a = np.asarray(a, dtype=float)
+    nan = np.isnan(a)
+    lo = np.nanmin(a) if vmin is None and not nan.all() else (vmin or 0.0)
+    hi = np.nanmax(a) if vmax is None and not nan.all() else (vmax if vmax is not None else 1.0)
+    norm = (np.where(nan, lo, a) - lo) / ((hi - lo) or 1.0)
+    rgb = (matplotlib.colormaps[cmap](np.clip(norm, 0, 1))[..., :3] * 255).astype(np.uint8)
+    rgb[nan] = missing
+    if padding is not None:
+        rgb[padding] = PADDING
+    img = np.repeat(np.repeat(rgb, cell, axis=0), cell, axis=1)
+    img[::cell, :] = 200
+    img[:, ::cell] = 200
+    img[-1, :] = 200
+    img[:, -1] = 200
+    return img
+
+
+def draw_box(img, r0: int, c0: int, h: int, w: int, colour=RED, cell: int = CELL, t: int = 3):
+    """Outline cells ``[r0, r0+h) x [c0, c0+w)`` of a :func:`cells_rgb` raster, in place."""
+    y0, x0 = r0 * cell, c0 * cell
+    y1, x1 = min((r0 + h) * cell, img.shape[0]), min((c0 + w) * cell, img.shape[1])
+    img[y0:y0 + t, x0:x1] = colour
+    img[y1 - t:y1, x0:x1] = colour
+    img[y0:y1, x0:x0 + t] = colour
+    img[y0:y1, x1 - t:x1] = colour
+    return img
+
+
+def mark_cells(img, cells, colour=ORANGE, cell: int = CELL):
+    """A small square in the middle of each ``(row, col)`` cell, in place."""
+    q = cell // 3
+    for r, c in cells:
+        img[r * cell + q:(r + 1) * cell - q, c * cell + q:(c + 1) * cell - q] = colour
+    return img
+
+
+def hstack(panels, gap: int = 14):
+    """Panels side by side, tops aligned, on white."""
+    h = max(p.shape[0] for p in panels)
+    w = sum(p.shape[1] for p in panels) + gap * (len(panels) - 1)
+    out = np.full((h, w, 3), 255, np.uint8)
+    x = 0
+    for p in panels:
+        out[:p.shape[0], x:x + p.shape[1]] = p
+        x += p.shape[1] + gap
+    return out
+
+
+def vstack(panels, gap: int = 14):
+    """Panels one above the other, left aligned, on white."""
+    w = max(p.shape[1] for p in panels)
+    h = sum(p.shape[0] for p in panels) + gap * (len(panels) - 1)
+    out = np.full((h, w, 3), 255, np.uint8)
+    y = 0
+    for p in panels:
+        out[y:y + p.shape[0], :p.shape[1]] = p
+        y += p.shape[0] + gap
+    return out
+
+
+def rgb_png(rgb) -> bytes:
+    """An RGB uint8 array as PNG bytes (Pillow, fast compression)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb)).save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def picture(rgb):
+    """An RGB raster as an ``IPython.display.Image`` (what a notebook cell shows as a static figure)."""
+    from IPython.display import Image
+
+    return Image(data=rgb_png(rgb), format="png", width=rgb.shape[1])

@@ -1,0 +1,555 @@
+"""The channel-sum explorer: one output pixel of a multi-channel convolution, in numbers.
+
+For output pixel ``(i, j)`` of filter ``co``, every input channel ``ci``
+contributes the sum of its window times **its own** kernel slice
+``w[:, :, ci, co]``; the output is the sum of these partial sums plus the one
+bias ``b[co]``::
+
+    y[i, j, co] = sum_ci sum_(kh, kw) xp[i*sh + kh, j*sw + kw, ci] * w[kh, kw, ci, co] + b[co]
+
+:func:`channel_sum_state` computes every number the explorer shows (and what
+each wrong model of notebook 01 would give for the same pixel),
+:func:`draw_channel_sum` draws it, :class:`ChannelSumExplorer` wires it to
+sliders, a play button and toggles.
+
+    from convlib.figures.explorers.channel_sum import ChannelSumExplorer
+    ChannelSumExplorer()                      # in a notebook cell
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ...conv import conv2d
+from ...geometry import conv_geometry
+from ...reference import zero_pad
+from ._ui import cells_rgb, draw_box, pad_mask, fmt, hstack, html_grid, new_figure, play_control, rgb_png
+
+__all__ = ["PRESETS", "WRONG_MODELS", "preset_data", "channel_sum_state", "draw_channel_sum",
+           "ChannelSumExplorer", "ChannelSumState"]
+
+#: The data presets: name -> what it is.
+PRESETS = {
+    "fingerprint": "channel c holds 100**c (1, 100, 10000, ...), a kernel of ones, bias 0",
+    "random integers": "small random integers (seed 0): input 0..3, weights -1..2, bias -1..1",
+    "layer weights": "a layer's real weights (given with weights=(w, b)) on a random integer input",
+}
+
+#: The wrong models of notebook 01, as the explorer names them.
+WRONG_MODELS = {
+    "Conv2D (true)": "each channel has its own slice; the partial sums are added, then the one bias",
+    "A: one flat kernel": "one 2-D kernel (channel 0's slice) reused on every channel, results added",
+    "B: map per channel": "no sum: every channel gives its own output map",
+    "C: channels averaged": "the channels' results averaged instead of summed",
+}
+
+CHANNEL_NAMES = ("red", "green", "blue", "alpha")
+
+
+def preset_data(preset: str, c_in: int = 3, c_out: int = 1, kh: int = 2, kw: int = 2, *, seed: int = 0,
+                weights=None):
+    """The arrays of a preset.
+
+    Parameters
+    ----------
+    preset : str
+        A key of :data:`PRESETS`.
+    c_in, c_out, kh, kw : int
+        Kernel bank shape ``(KH, KW, C_in, C_out)`` (ignored for ``"layer weights"``,
+        which takes it from ``weights``).
+    weights : (w, b), optional
+        ``w`` of shape ``(KH, KW, C_in, C_out)`` and ``b`` of shape ``(C_out,)``,
+        e.g. ``layer.get_weights()`` of a Keras ``Conv2D``.
+
+    Returns
+    -------
+    x : ndarray, shape (H, W, C_in)
+    w : ndarray, shape (KH, KW, C_in, C_out)
+    b : ndarray, shape (C_out,)
+        All float64.  The fingerprint image is 3 x 3 (larger when the kernel is),
+        the others 5 x 5.
+    """
+    rng = np.random.default_rng(seed)
+    if preset == "fingerprint":
+        n = max(3, kh, kw)
+        x = np.empty((n, n, c_in))
+        x[...] = 100.0 ** np.arange(c_in)
+        return x, np.ones((kh, kw, c_in, c_out)), np.zeros(c_out)
+    if preset == "random integers":
+        n = max(5, kh, kw)
+        x = rng.integers(0, 4, size=(n, n, c_in)).astype(float)
+        w = rng.integers(-1, 3, size=(kh, kw, c_in, c_out)).astype(float)
+        return x, w, rng.integers(-1, 2, size=c_out).astype(float)
+    if preset == "layer weights":
+        if weights is None:
+            raise ValueError("the 'layer weights' preset needs weights=(w, b), e.g. layer.get_weights()")
+        w, b = (np.asarray(a, dtype=float) for a in weights)
+        n = max(5, w.shape[0], w.shape[1])
+        x = rng.integers(0, 4, size=(n, n, w.shape[2])).astype(float)
+        return x, w, b
+    raise ValueError(f"unknown preset {preset!r}; known: {sorted(PRESETS)}")
+
+
+@dataclass
+class ChannelSumState:
+    """Everything the channel-sum explorer shows for one output pixel (shapes in the naming table).
+
+    Attributes
+    ----------
+    x : (H, W, C_in)          w : (KH, KW, C_in, C_out)       b : (C_out,)
+    xp : (H + top + bottom, W + left + right, C_in), the zero-padded input
+    pads : ((top, bottom), (left, right));  out : (Ho, Wo);  stride : (sh, sw)
+    position : (i, j), the output pixel;  co : the filter
+    origin : (row, col) in ``xp`` of the window's top-left tap
+    windows, kernels, products : (C_in, KH, KW), per channel: the window, ``w[:, :, ci, co]``, their product
+    partial_sums : (C_in,), each channel's sum of products
+    bias : float, ``b[co]``;  value : float, ``partial_sums.sum() + bias``
+    y : (Ho, Wo, C_out), :func:`convlib.conv2d` of the whole input
+    wrong : dict, what each of :data:`WRONG_MODELS` gives for this pixel (B: one number per channel)
+    """
+
+    x: np.ndarray
+    w: np.ndarray
+    b: np.ndarray
+    xp: np.ndarray
+    pads: tuple
+    out: tuple
+    stride: tuple
+    position: tuple
+    co: int
+    origin: tuple
+    windows: np.ndarray
+    kernels: np.ndarray
+    products: np.ndarray
+    partial_sums: np.ndarray
+    bias: float
+    value: float
+    y: np.ndarray
+    wrong: dict = field(default_factory=dict)
+
+    @property
+    def step(self) -> int:
+        """Raster index of the pixel, ``i * Wo + j`` (what the play control counts)."""
+        return self.position[0] * self.out[1] + self.position[1]
+
+    def equation(self) -> str:
+        """``4 + 400 + 40000 + bias 0 = 40404``."""
+        parts = " + ".join(_signed(s) for s in self.partial_sums)
+        return f"{parts} + bias {_signed(self.bias)} = {fmt(self.value)}"
+
+
+def _signed(v) -> str:
+    """A term of a sum: negative numbers in parentheses, ``(-2)``."""
+    return f"({fmt(v)})" if v < 0 else fmt(v)
+
+
+def channel_sum_state(x, w, b=None, *, stride=1, padding="valid", position=(0, 0), co=0) -> ChannelSumState:
+    """Compute what the explorer shows for output pixel ``position`` of filter ``co``.
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W, C_in)
+    w : array_like, shape (KH, KW, C_in, C_out)
+    b : array_like, shape (C_out,), optional (zeros)
+    stride, padding
+        As for :func:`convlib.conv2d` (``"valid"``, ``"same"``, an int or pairs).
+    position : (i, j)
+        The output pixel; clipped to the output.
+    co : int
+        The filter, clipped to ``0 .. C_out-1``.
+
+    Returns
+    -------
+    ChannelSumState
+        ``value`` equals ``y[i, j, co]``, which :func:`convlib.conv2d` computed.
+
+    Raises
+    ------
+    ValueError
+        As :func:`convlib.conv2d` (wrong kernel depth, a kernel larger than the padded input).
+    """
+    x = np.asarray(x, dtype=float)
+    w = np.asarray(w, dtype=float)
+    c_out = w.shape[3]
+    b = np.zeros(c_out) if b is None else np.asarray(b, dtype=float)
+    y = conv2d(x, w, b, stride=stride, padding=padding)  # validates every argument, teaching errors included
+    kh, kw = w.shape[:2]
+    g = conv_geometry(x.shape[:2], (kh, kw), stride, padding)
+    i = int(np.clip(position[0], 0, g.out[0] - 1))
+    j = int(np.clip(position[1], 0, g.out[1] - 1))
+    co = int(np.clip(co, 0, c_out - 1))
+    xp = zero_pad(x[None], g.pads)[0]
+    r0, c0 = i * g.stride[0], j * g.stride[1]
+    windows = np.moveaxis(xp[r0:r0 + kh, c0:c0 + kw, :], 2, 0)
+    kernels = np.moveaxis(w[:, :, :, co], 2, 0)
+    products = windows * kernels
+    partial = products.sum(axis=(1, 2))
+    bias = float(b[co])
+    value = float(partial.sum() + bias)
+    shared = (windows * kernels[0]).sum() + bias
+    wrong = {
+        "Conv2D (true)": value,
+        "A: one flat kernel": float(shared),
+        "B: map per channel": tuple(float(p + bias) for p in partial),
+        "C: channels averaged": float(partial.mean() + bias),
+    }
+    return ChannelSumState(x, w, b, xp, g.pads, g.out, g.stride, (i, j), co, (r0, c0), windows, kernels,
+                           products, partial, bias, value, y, wrong)
+
+
+# -- the picture --------------------------------------------------------------
+
+
+def _text_colour(norm: float) -> str:
+    return "white" if norm > 0.62 else "black"
+
+
+def _signed_colour(v: float, lim: float) -> str:
+    return "white" if lim and abs(v) / lim > 0.7 else "black"
+
+
+def draw_channel_sum(state: ChannelSumState, fig=None, *, names=None, numbers: bool = True):
+    """Draw one output pixel as per-channel rows: the padded channel with its window, the
+    channel's kernel slice, the products and the partial sum; on the right the output map
+    of filter ``co`` filled in up to this pixel (raster order).
+
+    A figure drawn before by this function with the same shapes is updated in place
+    (its images and texts), which is what keeps the explorer's redraw fast.
+
+    Parameters
+    ----------
+    state : ChannelSumState
+    fig : matplotlib.figure.Figure, optional
+    names : sequence of str, optional
+        Channel names (default red, green, blue, alpha).
+    numbers : bool
+        Write the values into the padded input cells too.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig.convlib`` is ``state``.
+    """
+    c_in, kh, kw = state.windows.shape
+    ho, wo = state.out
+    names = list(names or CHANNEL_NAMES)[:c_in] + [f"channel {c}" for c in range(len(names or CHANNEL_NAMES), c_in)]
+    layout = (c_in, kh, kw, state.xp.shape[:2], state.out, numbers)
+    if fig is None or getattr(fig, "convlib_layout", None) != layout:
+        fig = _build(fig, state, names, numbers)
+        fig.convlib_layout = layout
+    _update(fig, state, names, numbers)
+    fig.convlib = state
+    return fig
+
+
+def _build(fig, state, names, numbers):
+    from matplotlib.colors import Normalize
+    from matplotlib.patches import Rectangle
+
+    c_in, kh, kw = state.windows.shape
+    hp, wp = state.xp.shape[:2]
+    ho, wo = state.out
+    height = max(1.9 * c_in, 3.0)
+    if fig is None:
+        fig = new_figure((10.5, height))
+    fig.clear()
+    fig.set_size_inches(10.5, height)
+    gs = fig.add_gridspec(c_in, 5, width_ratios=[max(wp, 3), max(kw, 2), max(kw, 2), 1.6, max(wo, 3) * 1.1],
+                          left=0.02, right=0.98, top=0.88 if c_in > 1 else 0.8, bottom=0.04, wspace=0.35, hspace=0.45)
+    art = {"rows": []}
+    for c in range(c_in):
+        row = {}
+        ax_in = fig.add_subplot(gs[c, 0])
+        row["in"] = ax_in.imshow(np.zeros((hp, wp)), cmap="Greys", norm=Normalize(0, 1), interpolation="nearest")
+        row["box"] = ax_in.add_patch(Rectangle((-0.5, -0.5), kw, kh, fill=False, ec="#d62728", lw=2.5))
+        row["in_text"] = ([[ax_in.text(q, p, "", ha="center", va="center", fontsize=8) for q in range(wp)]
+                           for p in range(hp)] if numbers else None)
+        row["in_title"] = ax_in.set_title("", fontsize=9)
+        ax_k = fig.add_subplot(gs[c, 1])
+        row["k"] = ax_k.imshow(np.zeros((kh, kw)), cmap="PuOr_r", norm=Normalize(-1, 1), interpolation="nearest")
+        row["k_text"] = [[ax_k.text(q, p, "", ha="center", va="center", fontsize=9) for q in range(kw)] for p in range(kh)]
+        row["k_title"] = ax_k.set_title("", fontsize=9)
+        ax_p = fig.add_subplot(gs[c, 2])
+        row["p"] = ax_p.imshow(np.zeros((kh, kw)), cmap="PuOr_r", norm=Normalize(-1, 1), interpolation="nearest")
+        row["p_text"] = [[ax_p.text(q, p, "", ha="center", va="center", fontsize=9) for q in range(kw)] for p in range(kh)]
+        ax_p.set_title("window × slice", fontsize=9)
+        ax_s = fig.add_subplot(gs[c, 3])
+        ax_s.set_axis_off()
+        row["sum"] = ax_s.text(0.5, 0.5, "", ha="center", va="center", fontsize=11, transform=ax_s.transAxes)
+        for ax in (ax_in, ax_k, ax_p):
+            ax.set_xticks([])
+            ax.set_yticks([])
+        art["rows"].append(row)
+    ax_out = fig.add_subplot(gs[:, 4])
+    import matplotlib
+
+    greys = matplotlib.colormaps["Greys"].with_extremes(bad="#f3f3f3")
+    art["out"] = ax_out.imshow(np.zeros((ho, wo)), cmap=greys, norm=Normalize(0, 1), interpolation="nearest")
+    art["out_text"] = [[ax_out.text(q, p, "", ha="center", va="center", fontsize=9) for q in range(wo)] for p in range(ho)]
+    art["out_box"] = ax_out.add_patch(Rectangle((-0.5, -0.5), 1, 1, fill=False, ec="#d62728", lw=2.5))
+    art["out_title"] = ax_out.set_title("", fontsize=10)
+    ax_out.set_xticks([])
+    ax_out.set_yticks([])
+    art["suptitle"] = fig.suptitle("", fontsize=11)
+    fig.convlib_artists = art
+    return fig
+
+
+def _set_grid(texts, a, colours):
+    for p, row in enumerate(texts):
+        for q, t in enumerate(row):
+            t.set_text(fmt(a[p, q]))
+            t.set_color(colours[p][q])
+
+
+def _update(fig, s: ChannelSumState, names, numbers):
+    art = fig.convlib_artists
+    (r0, c0), (ho, wo) = s.origin, s.out
+    klim = float(np.abs(s.kernels).max()) or 1.0
+    plim = float(np.abs(s.products).max()) or 1.0
+    for c, row in enumerate(art["rows"]):
+        ch = s.xp[:, :, c]
+        lo, hi = float(ch.min()), float(ch.max())
+        row["in"].set_data(ch)
+        row["in"].set_clim(lo, hi if hi > lo else lo + 1)
+        row["box"].set_xy((c0 - 0.5, r0 - 0.5))
+        row["in_title"].set_text(f"{names[c]} (padded)" if any(sum(s.pads, ())) else names[c])
+        if numbers:
+            span = (hi - lo) or 1.0
+            _set_grid(row["in_text"], ch, [[_text_colour((v - lo) / span) for v in r] for r in ch])
+        k, p = s.kernels[c], s.products[c]
+        row["k"].set_data(k)
+        row["k"].set_clim(-klim, klim)
+        _set_grid(row["k_text"], k, [[_signed_colour(v, klim) for v in r] for r in k])
+        row["k_title"].set_text(f"w[:, :, {c}, {s.co}]")
+        row["p"].set_data(p)
+        row["p"].set_clim(-plim, plim)
+        _set_grid(row["p_text"], p, [[_signed_colour(v, plim) for v in r] for r in p])
+        row["sum"].set_text(f"Σ = {fmt(s.partial_sums[c])}" + ("\n+" if c < len(art["rows"]) - 1 else ""))
+    ymap = s.y[:, :, s.co]
+    filled = np.arange(ho * wo).reshape(ho, wo) <= s.step
+    shown = np.where(filled, ymap, np.nan)
+    lo, hi = float(ymap.min()), float(ymap.max())
+    art["out"].set_data(shown)
+    art["out"].set_clim(lo, hi if hi > lo else lo + 1)
+    span = (hi - lo) or 1.0
+    for p, r in enumerate(art["out_text"]):
+        for q, t in enumerate(r):
+            t.set_text(fmt(ymap[p, q]) if filled[p, q] else "")
+            t.set_color(_text_colour((ymap[p, q] - lo) / span))
+    i, j = s.position
+    art["out_box"].set_xy((j - 0.5, i - 0.5))
+    art["out_title"].set_text(f"output y[:, :, {s.co}]  ({ho}x{wo})")
+    art["suptitle"].set_text(f"y[{i}, {j}, {s.co}] = {s.equation()}")
+
+
+def channel_sum_raster(s: ChannelSumState):
+    """The live picture, fast: every padded input channel (padding light blue) with the window outlined, then the
+    output map of filter ``co`` filled in up to the pixel (raster order), the pixel outlined.
+
+    Returns
+    -------
+    ndarray, shape (rows, cols, 3), uint8
+    """
+    c_in, kh, kw = s.windows.shape
+    panels = []
+    mask = pad_mask(s.xp.shape[:2], s.pads)
+    for c in range(c_in):
+        img = cells_rgb(s.xp[:, :, c], "Greys", padding=mask)
+        panels.append(draw_box(img, s.origin[0], s.origin[1], kh, kw))
+    ho, wo = s.out
+    filled = np.arange(ho * wo).reshape(ho, wo) <= s.step
+    ymap = s.y[:, :, s.co]
+    img = cells_rgb(np.where(filled, ymap, np.nan), "Greys", float(ymap.min()), float(ymap.max()))
+    panels.append(draw_box(img, s.position[0], s.position[1], 1, 1))
+    return hstack(panels, gap=18)
+
+
+# -- the widget ---------------------------------------------------------------
+
+#: Starting values of the controls.
+DEFAULTS = dict(preset="fingerprint", C_in=3, C_out=1, KH=2, KW=2, stride=1, mode="valid", pad=1, co=0, i=0, j=0,
+                model="Conv2D (true)")
+
+FALLBACK = ("[The channel-sum explorer appears here when you run this cell in JupyterLab: pick an output pixel, "
+            "or press play, and watch each channel's window, kernel slice, products and partial sum add up to the "
+            "output value. If you have run it and still read this line, JupyterLab is missing the widget "
+            "extension: see notebooks/00-setup-check.ipynb, section 3.]")
+
+
+class ChannelSumExplorer:
+    """Sliders, a play button and toggles over :func:`channel_sum_state` and :func:`draw_channel_sum`.
+
+    Parameters
+    ----------
+    weights : (w, b), optional
+        A layer's weights (``layer.get_weights()``); adds the ``"layer weights"`` preset.
+    names : sequence of str, optional
+        Channel names for the picture.
+    **values
+        Starting control values (see :data:`DEFAULTS`).
+
+    Attributes
+    ----------
+    controls : dict of ipywidgets
+        ``preset``, ``mode``, ``model`` (ToggleButtons); ``C_in``, ``C_out``, ``KH``, ``KW``,
+        ``stride``, ``pad``, ``co``, ``i``, ``j`` (IntSliders); ``play`` (Play, the raster index).
+    state : ChannelSumState or None (None when the kernel does not fit)
+    numbers : ipywidgets.HTML, the per-channel tables and the sum, in text
+    image : ipywidgets.Image, the picture as PNG (:func:`channel_sum_raster`)
+    picture : ndarray (rows, cols, 3), the picture as RGB
+    widget : the panel to display
+    last_update_ms : float, wall time of the last redraw (PNG included)
+    """
+
+    def __init__(self, weights=None, names=None, **values):
+        import ipywidgets as w
+
+        unknown = set(values) - set(DEFAULTS)
+        if unknown:
+            raise TypeError(f"unknown control(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}")
+        v = {**DEFAULTS, **values}
+        self.weights = weights
+        self.names = names
+        presets = [p for p in PRESETS if p != "layer weights" or weights is not None]
+        lay = w.Layout(width="230px")
+        self.controls = {
+            "preset": w.ToggleButtons(options=presets, value=v["preset"], description="data",
+                                      style={"button_width": "130px"}),
+            "C_in": w.IntSlider(value=v["C_in"], min=1, max=4, description="C_in", layout=lay),
+            "C_out": w.IntSlider(value=v["C_out"], min=1, max=3, description="C_out", layout=lay),
+            "KH": w.IntSlider(value=v["KH"], min=1, max=4, description="KH", layout=lay),
+            "KW": w.IntSlider(value=v["KW"], min=1, max=4, description="KW", layout=lay),
+            "stride": w.IntSlider(value=v["stride"], min=1, max=3, description="stride", layout=lay),
+            "mode": w.ToggleButtons(options=["valid", "same", "explicit"], value=v["mode"], description="padding",
+                                    style={"button_width": "70px"}),
+            "pad": w.IntSlider(value=v["pad"], min=0, max=2, description="pad", layout=lay),
+            "co": w.IntSlider(value=v["co"], min=0, max=0, description="filter co", layout=lay),
+            "i": w.IntSlider(value=v["i"], min=0, max=0, description="output i", layout=lay),
+            "j": w.IntSlider(value=v["j"], min=0, max=0, description="output j", layout=lay),
+            "play": play_control(1, "step through the output pixels"),
+            "model": w.ToggleButtons(options=list(WRONG_MODELS), value=v["model"], description="model",
+                                     tooltips=list(WRONG_MODELS.values()), style={"button_width": "150px"}),
+        }
+        self.numbers = w.HTML()
+        self.image = w.Image(format="png")
+        self.picture = None
+        self.state = None
+        self.last_update_ms = float("nan")
+        self._updating = False
+        for name, control in self.controls.items():
+            control.observe(self._on_play if name == "play" else self._on_change, names="value")
+        c = self.controls
+        shape = w.VBox([c["C_in"], c["C_out"], c["KH"], c["KW"]])
+        geo = w.VBox([c["stride"], c["mode"], c["pad"]])
+        pick = w.VBox([c["co"], c["i"], c["j"], w.HBox([w.Label("play:"), c["play"]])])
+        legend = w.HTML("<small>The picture: each input channel (padding in light blue) with the window in red; "
+                        "on the right the output map of filter co, filled in up to the chosen pixel.</small>")
+        self.widget = panel_of([c["preset"], w.HBox([shape, geo, pick]), c["model"], self.numbers, legend,
+                                self.image], FALLBACK)
+        self.update()
+
+    @property
+    def padding(self):
+        mode = self.controls["mode"].value
+        return self.controls["pad"].value if mode == "explicit" else mode
+
+    def data(self):
+        """``(x, w, b)`` of the current preset and shape."""
+        c = self.controls
+        return preset_data(c["preset"].value, c["C_in"].value, c["C_out"].value, c["KH"].value, c["KW"].value,
+                           weights=self.weights)
+
+    def update(self):
+        """Recompute and redraw from the control values."""
+        start = time.perf_counter()
+        c = self.controls
+        layer = c["preset"].value == "layer weights"
+        for k in ("C_in", "C_out", "KH", "KW"):
+            c[k].disabled = layer
+        c["pad"].disabled = c["mode"].value != "explicit"
+        x, wt, b = self.data()
+        self._updating = True
+        try:
+            if layer:  # the layer fixes the shape: show it on the (disabled) sliders
+                for k, n in zip(("KH", "KW", "C_in", "C_out"), wt.shape):
+                    c[k].max = max(c[k].max, n)
+                    c[k].value = n
+            state = channel_sum_state(x, wt, b, stride=c["stride"].value, padding=self.padding,
+                                      position=(c["i"].value, c["j"].value), co=c["co"].value)
+        except ValueError as err:
+            self.state = None
+            self.numbers.value = f"<b style='color:#cb181d'>No output:</b> {err}"
+            self._updating = False
+            self.last_update_ms = (time.perf_counter() - start) * 1e3
+            return
+        try:
+            ho, wo = state.out
+            for k, n in (("i", ho), ("j", wo), ("co", wt.shape[3])):
+                c[k].max = n - 1
+            c["play"].max = ho * wo - 1
+            c["play"].value = state.step
+        finally:
+            self._updating = False
+        self.state = state
+        self.numbers.value = numbers_html(state, c["model"].value, self.names)
+        self.picture = channel_sum_raster(state)
+        self.image.value = rgb_png(self.picture)
+        self.image.width = self.picture.shape[1]  # native size: one array cell is 22 screen pixels
+        self.last_update_ms = (time.perf_counter() - start) * 1e3
+
+    def _on_change(self, change):
+        if not self._updating:
+            self.update()
+
+    def _on_play(self, change):
+        if self._updating or self.state is None:
+            return
+        wo = self.state.out[1]
+        self._updating = True
+        try:
+            self.controls["i"].value, self.controls["j"].value = divmod(change["new"], wo)
+        finally:
+            self._updating = False
+        self.update()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def panel_of(children, text):
+    from ..widgets import panel
+
+    return panel(children, text=text)
+
+
+def numbers_html(s: ChannelSumState, model: str = "Conv2D (true)", names=None) -> str:
+    """The numbers of one pixel as HTML: per channel window, slice, products, partial sum; then the sum."""
+    names = list(names or CHANNEL_NAMES)
+    i, j = s.position
+    rows = []
+    for c in range(len(s.partial_sums)):
+        name = names[c] if c < len(names) else f"channel {c}"
+        rows.append(
+            f"<div class='cs-channel'><b>{name}</b> (ci={c}): "
+            + html_grid(s.windows[c], caption="window")
+            + " × " + html_grid(s.kernels[c], caption=f"w[:, :, {c}, {s.co}]")
+            + " = " + html_grid(s.products[c], caption="products")
+            + f" → sum <b class='cs-partial'>{fmt(s.partial_sums[c])}</b></div>"
+        )
+    rows.append(f"<div class='cs-total' style='font-size:115%'>y[{i}, {j}, {s.co}] = {s.equation().replace('= ', '= <b>')}</b>"
+                f" &nbsp; (conv2d: <span class='cs-conv2d'>{fmt(s.y[i, j, s.co])}</span>)</div>")
+    if model != "Conv2D (true)":
+        got = s.wrong[model]
+        text = ", ".join(fmt(g) for g in got) + f" ({len(got)} maps, not 1)" if isinstance(got, tuple) else fmt(got)
+        same = not isinstance(got, tuple) and np.isclose(got, s.value)
+        verdict = ("the same number here: this pixel cannot tell the models apart" if same
+                   else f"not {fmt(s.value)}, so the model is wrong here")
+        rows.append(f"<div class='cs-wrong' style='color:#8c2d04'><b>{model}</b> ({WRONG_MODELS[model]}) would give "
+                    f"<b class='cs-wrong-value'>{text}</b>: {verdict}</div>")
+    return "".join(rows)

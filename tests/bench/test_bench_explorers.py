@@ -1,0 +1,13 @@
+"""The explorers' redraw benchmark runs and reports every explorer."""
+
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+
+def test_explorer_redraw_ms():
+    from convlib.bench.explorers import explorer_redraw_ms
+
+    times = explorer_redraw_ms(repeats=3)
+    assert set(times) == {"channel_sum", "im2col_link", "sliding_window", "groups"}
+    assert all(t > 0 for t in times.values())

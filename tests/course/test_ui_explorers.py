@@ -1,0 +1,231 @@
+"""The explorers in a real browser: one test per explorer, each in its notebook.
+
+Each test opens the notebook in JupyterLab (the fixtures and helpers of
+tests/course/test_ui.py: a temporary copy of the course with cleared outputs,
+headless Debian Chromium), runs all cells from the menu, then drives the
+explorer as a learner would -- sliders with the focused handle and the arrow
+keys, buttons with the keyboard (focus, Enter) -- and checks that the number
+the page shows is the one convlib computes for the same state, and that the
+picture changes.  Every state is screenshotted to ``screenshots/``
+(``explorer-NN-name-K-state.png``).
+
+Marked ``ui`` (``python -m pytest -m ui``), with test_ui.py's skip-locally,
+fail-in-CI rule.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.course.test_ui import (  # noqa: F401  (fixtures)
+    SCREENSHOTS, WIDGET_TIMEOUT_S, assert_no_errors, browser, lab, open_notebook, page, png_hash, press_slider,
+    run_all_cells, slider, slider_value, sync_playwright, wait_for, widget_cell,
+)
+
+pytestmark = pytest.mark.ui
+
+
+class Recorder:
+    """Screenshots of one explorer's states, and the PNG hash of its picture in each."""
+
+    def __init__(self, out, name: str):
+        self.out, self.name, self.n = out, name, 0
+        self.image = out.locator("img.widget-image").first
+
+    def shot(self, state: str) -> str:
+        path = SCREENSHOTS / f"explorer-{self.name}-{self.n}-{state}.png"
+        self.n += 1
+        png_hash(self.out, path)
+        return png_hash(self.image, path.with_name(path.stem + "-picture.png"))
+
+
+def press_button(out, text: str) -> None:
+    """Choose a toggle button with the keyboard: focus it, press Enter."""
+    button = out.locator(".widget-toggle-buttons button", has_text=re.compile(rf"^\s*{re.escape(text)}\s*$"))
+    button.focus()
+    button.press("Enter")
+    wait_for(out.page, lambda: "mod-active" in (button.get_attribute("class") or ""), WIDGET_TIMEOUT_S,
+             f"button {text!r} to be chosen")
+
+
+def move(page, out, name: str, key: str = "ArrowRight", times: int = 1) -> int:
+    s = slider(out, name)
+    before = slider_value(s)
+    press_slider(s, key, times)
+    step = times if key == "ArrowRight" else -times
+    wait_for(page, lambda: slider_value(s) == before + step, WIDGET_TIMEOUT_S, f"{name} to move")
+    return before + step
+
+
+def text_of(out, selector: str) -> str:
+    return out.locator(selector).first.inner_text().strip()
+
+
+def run_notebook(page, lab, nb: str, workspace: str) -> None:
+    open_notebook(page, lab, nb, workspace)
+    prompts = run_all_cells(page, nb)
+    assert_no_errors(page, nb)
+    assert all(re.fullmatch(r"\[\d+\]:", p) for p in prompts), prompts
+
+
+def test_channel_sum_explorer(lab, page):
+    """01: pick a pixel with the keyboard, switch the data and the model, play: the page's numbers are convlib's."""
+    from convlib.figures.explorers.channel_sum import channel_sum_state, preset_data
+
+    nb = "notebooks/01-is-the-kernel-2d.ipynb"
+    run_notebook(page, lab, nb, "ui-ex-01")
+    out = widget_cell(page, "output i")
+    out.scroll_into_view_if_needed()
+    rec = Recorder(out, "01-channel-sum")
+    total = lambda: text_of(out, ".cs-total")  # noqa: E731
+    assert "y[0, 0, 0] = 4 + 400 + 40000 + bias 0 = 40404" in total()
+    pictures = [rec.shot("fingerprint-0-0")]
+
+    j = move(page, out, "output j")
+    wait_for(page, lambda: f"y[0, {j}, 0]" in total(), WIDGET_TIMEOUT_S, "the sum to follow output j")
+    pictures.append(rec.shot("fingerprint-0-1"))
+
+    press_button(out, "random integers")
+    i = move(page, out, "output i")
+    x, w, b = preset_data("random integers", 3, 1, 2, 2)
+    s = channel_sum_state(x, w, b, position=(i, j))
+    wait_for(page, lambda: f"y[{i}, {j}, 0] = {s.equation()}" in total(), WIDGET_TIMEOUT_S,
+             f"the page to show {s.equation()}")
+    assert text_of(out, ".cs-conv2d") == str(int(s.y[i, j, 0]))
+    partials = [t.strip() for t in out.locator(".cs-partial").all_inner_texts()]
+    assert partials == [str(int(p)) for p in s.partial_sums], partials
+    pictures.append(rec.shot(f"random-{i}-{j}"))
+
+    press_button(out, "A: one flat kernel")
+    wait_for(page, lambda: out.locator(".cs-wrong-value").count() == 1, WIDGET_TIMEOUT_S, "model A's number")
+    assert text_of(out, ".cs-wrong-value") == str(int(s.wrong["A: one flat kernel"]))
+    assert "the model is wrong here" in text_of(out, ".cs-wrong")
+    rec.shot("model-A")
+
+    # play: steps on its own, at a readable pace; pause it again
+    play = out.locator(".widget-play button").first
+    play.focus()
+    play.press("Enter")
+    wait_for(page, lambda: f"y[{i}, {j}, 0]" not in total(), 6, "play to step to the next pixel")
+    play.press("Enter")  # the same button pauses
+    m = re.search(r"y\[(\d), (\d), 0\] = .* = (-?\d+)", total())
+    pi, pj, value = int(m[1]), int(m[2]), int(m[3])
+    assert value == int(channel_sum_state(x, w, b, position=(pi, pj)).value)
+    pictures.append(rec.shot(f"played-{pi}-{pj}"))
+    assert len(set(pictures)) == len(pictures), "a control did not change the picture"
+    assert_no_errors(page, nb)
+
+
+def test_im2col_linker(lab, page):
+    """06: a pixel's row and dot product, then a column's copies, all moved with the keyboard."""
+    from convlib.figures.explorers.channel_sum import preset_data
+    from convlib.figures.explorers.im2col_link import im2col_link_state
+
+    nb = "notebooks/06-im2col-and-gemm.ipynb"
+    run_notebook(page, lab, nb, "ui-ex-06")
+    out = widget_cell(page, "patch column")
+    out.scroll_into_view_if_needed()
+    rec = Recorder(out, "06-im2col")
+    x, w, b = preset_data("random integers", 2, 2, 2, 2)
+    pictures = [rec.shot("pixel-0-0")]
+
+    i = move(page, out, "output i")
+    j = move(page, out, "output j", times=2)
+    co = move(page, out, "filter co")
+    s = im2col_link_state(x, w, b, position=(i, j), co=co)
+    wait_for(page, lambda: f"= y[{i}, {j}, {co}]" in text_of(out, ".im-total"), WIDGET_TIMEOUT_S, "the dot product")
+    assert f"= {int(s.value)} = y[{i}, {j}, {co}]" in text_of(out, ".im-total")
+    assert text_of(out, ".im-conv2d") == str(int(s.y[i, j, co]))
+    row = out.locator("tr.im-row td").all_inner_texts()
+    assert [int(v) for v in row] == [int(v) for v in s.patch_row], row
+    pictures.append(rec.shot(f"pixel-{i}-{j}-co{co}"))
+
+    press_button(out, "patch column → input pixels")
+    k = move(page, out, "patch column", times=3)
+    s = im2col_link_state(x, w, b, column=k)
+    wait_for(page, lambda: out.locator(".im-column").count() == 1 and f"column {k} " in text_of(out, ".im-column"),
+             WIDGET_TIMEOUT_S, "the column view")
+    assert str(s.column_label).replace(" ", "") in text_of(out, ".im-column")
+    assert text_of(out, ".im-copies-max") == str(int(s.copies.max()))
+    pictures.append(rec.shot(f"column-{k}"))
+    assert len(set(pictures)) == len(pictures), "a control did not change the picture"
+    assert_no_errors(page, nb)
+
+
+def notebook_cell_namespace(nb: str, cell_id: str) -> dict:
+    """Run one self-contained cell of a notebook here (numpy as np) and return its variables."""
+    import contextlib
+    import io
+
+    import nbformat
+    import numpy as np
+
+    from tests.course.test_ui import ROOT
+
+    cell = next(c for c in nbformat.read(ROOT / nb, as_version=4).cells if c.get("id") == cell_id)
+    ns = {"np": np}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(cell.source, ns)
+    return ns
+
+
+def test_sliding_window_explorer(lab, page):
+    """02: step the window with the keyboard, then flip the kernel: the page's sum is convlib's."""
+    from convlib.figures.explorers.sliding_window import sliding_window_state
+
+    nb = "notebooks/02-one-channel-cross-correlation.ipynb"
+    data = notebook_cell_namespace(nb, "cab3cf79")  # the cell that defines the image x and the kernel k
+    x, k = data["x"], data["k"]
+    run_notebook(page, lab, nb, "ui-ex-02")
+    out = widget_cell(page, "output j")
+    out.scroll_into_view_if_needed()
+    rec = Recorder(out, "02-sliding-window")
+    total = lambda: text_of(out, ".sw-total")  # noqa: E731
+    pictures = [rec.shot("0-0")]
+    j = move(page, out, "output j", times=2)
+    i = move(page, out, "output i")
+    s = sliding_window_state(x, k, position=(i, j))
+    wait_for(page, lambda: total().startswith(f"y[{i}, {j}]"), WIDGET_TIMEOUT_S, "the sum to follow the window")
+    assert total().endswith(f"= {int(s.value)}"), total()
+    pictures.append(rec.shot(f"{i}-{j}"))
+    press_button(out, "true convolution (flipped)")
+    f = sliding_window_state(x, k, position=(i, j), flip=True)
+    wait_for(page, lambda: "k[::-1, ::-1]" in out.inner_text(), WIDGET_TIMEOUT_S, "the flipped kernel")
+    assert total().endswith(f"= {int(f.value)}"), total()
+    pictures.append(rec.shot(f"{i}-{j}-flipped"))
+    assert len(set(pictures)) == len(pictures), "a control did not change the picture"
+    assert_no_errors(page, nb)
+
+
+def test_groups_explorer(lab, page):
+    """08: move groups with the keyboard to depthwise, tick the 1x1 stage: the counts are convlib.counting's."""
+    import convlib
+
+    nb = "notebooks/08-grouped-depthwise-separable.ipynb"
+    run_notebook(page, lab, nb, "ui-ex-08")
+    out = widget_cell(page, "groups")
+    out.scroll_into_view_if_needed()
+    rec = Recorder(out, "08-groups")
+    params = lambda: int(text_of(out, ".gr-params"))  # noqa: E731
+    assert params() == convlib.conv2d_counts(8, 8, 3).params
+    pictures = [rec.shot("groups-1")]
+    s = slider(out, "groups")
+    handle = s.locator(".noUi-handle")
+    handle.focus()
+    for g in (2, 4, 8):
+        handle.press("ArrowRight")
+        want = convlib.conv2d_counts(8, 8, 3, (8, 8), groups=g)
+        wait_for(page, lambda: params() == want.params, WIDGET_TIMEOUT_S, f"the parameters of groups={g}")
+        assert int(text_of(out, ".gr-macs")) == want.macs
+        pictures.append(rec.shot(f"groups-{g}"))
+    box = out.locator(".widget-checkbox input")
+    box.focus()
+    box.press("Space")
+    want = convlib.separable_counts(8, 8, 3, (8, 8))
+    wait_for(page, lambda: params() == want.params, WIDGET_TIMEOUT_S, "the separable layer's parameters")
+    assert "depthwise-separable" in out.inner_text()
+    pictures.append(rec.shot("separable"))
+    assert len(set(pictures)) == len(pictures), "a control did not change the picture"
+    assert_no_errors(page, nb)

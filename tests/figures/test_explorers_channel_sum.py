@@ -1,0 +1,128 @@
+"""The channel-sum explorer, headless: the numbers it shows are conv2d's and add up."""
+
+import numpy as np
+import pytest
+
+import convlib
+from convlib.figures.explorers.channel_sum import (PRESETS, WRONG_MODELS, channel_sum_raster, channel_sum_state,
+                                                   draw_channel_sum, preset_data)
+
+
+def test_fingerprint_is_40404_and_its_digits_are_the_channels():
+    x, w, b = preset_data("fingerprint")
+    s = channel_sum_state(x, w, b)
+    assert s.partial_sums.tolist() == [4, 400, 40000] and s.value == 40404 == s.y[0, 0, 0]
+    assert s.equation() == "4 + 400 + 40000 + bias 0 = 40404"
+    assert s.wrong["A: one flat kernel"] == 40404  # ones everywhere: A cannot be told apart here
+    assert s.wrong["B: map per channel"] == (4, 400, 40000)
+    assert s.wrong["C: channels averaged"] == 13468
+    assert set(s.wrong) == set(WRONG_MODELS)
+
+
+@pytest.mark.parametrize("c_in, c_out, kh, kw, stride, padding", [
+    (1, 1, 1, 1, 1, "valid"), (3, 2, 2, 3, 1, "same"), (4, 3, 4, 4, 2, "same"), (2, 3, 3, 2, 2, 1),
+    (4, 1, 3, 3, 3, ((0, 2), (1, 0)))])
+def test_every_pixel_equals_conv2d_and_partial_sums_add_up(c_in, c_out, kh, kw, stride, padding):
+    x, w, b = preset_data("random integers", c_in, c_out, kh, kw)
+    y = convlib.conv2d(x, w, b, stride=stride, padding=padding, method="naive")
+    for co in range(c_out):
+        for i in range(y.shape[0]):
+            for j in range(y.shape[1]):
+                s = channel_sum_state(x, w, b, stride=stride, padding=padding, position=(i, j), co=co)
+                assert s.value == y[i, j, co]  # small integers: exact
+                assert s.partial_sums.sum() + s.bias == s.value
+                np.testing.assert_array_equal(s.products, s.windows * s.kernels)
+                np.testing.assert_array_equal(s.kernels[1 % c_in], w[:, :, 1 % c_in, co])
+
+
+def test_partial_sums_are_single_channel_correlations():
+    x, w, b = preset_data("random integers", 3, 2, 3, 3)
+    s = channel_sum_state(x, w, b, position=(1, 2), co=1)
+    for c in range(3):
+        assert s.partial_sums[c] == convlib.correlate2d(x[:, :, c], w[:, :, c, 1])[1, 2]
+
+
+def test_wrong_models_differ_where_the_slices_differ():
+    x, w, b = preset_data("random integers", 3, 1, 2, 2)
+    s = channel_sum_state(x, w, b, position=(1, 1))
+    assert s.wrong["A: one flat kernel"] == (s.windows * w[:, :, 0, 0]).sum() + s.bias
+    assert s.wrong["A: one flat kernel"] != s.value
+    assert len(s.wrong["B: map per channel"]) == 3
+
+
+def test_layer_weights_preset_and_float_weights():
+    rng = np.random.default_rng(3)
+    w = rng.normal(size=(3, 3, 2, 2)).astype(np.float32)
+    b = np.array([0.5, -0.25], np.float32)
+    x, w2, b2 = preset_data("layer weights", weights=(w, b))
+    s = channel_sum_state(x, w2, b2, padding="same", position=(2, 3), co=1)
+    np.testing.assert_allclose(s.value, convlib.conv2d(x, w2, b2, padding="same")[2, 3, 1], rtol=1e-12)
+    with pytest.raises(ValueError, match="weights="):
+        preset_data("layer weights")
+    assert set(PRESETS) == {"fingerprint", "random integers", "layer weights"}
+
+
+def test_position_is_clipped_and_kernel_too_large_raises():
+    x, w, b = preset_data("fingerprint")
+    assert channel_sum_state(x, w, b, position=(9, 9), co=5).position == (1, 1)
+    with pytest.raises(ValueError):
+        channel_sum_state(x[:1, :1], w, b)
+
+
+def test_static_figure_shows_the_numbers_and_is_updated_in_place():
+    x, w, b = preset_data("random integers", 2, 1, 2, 2)
+    s = channel_sum_state(x, w, b, position=(0, 0))
+    fig = draw_channel_sum(s)
+    assert fig.convlib is s and s.equation() in fig._suptitle.get_text()
+    texts = {t.get_text() for ax in fig.axes for t in ax.texts}
+    assert f"Σ = {int(s.partial_sums[0])}" in texts or f"Σ = {int(s.partial_sums[0])}\n+" in texts
+    n_axes = len(fig.axes)
+    s2 = channel_sum_state(x, w, b, position=(2, 3))
+    assert draw_channel_sum(s2, fig) is fig and len(fig.axes) == n_axes
+    assert s2.equation() in fig._suptitle.get_text()
+
+
+def test_raster_outlines_the_window_and_fills_the_output():
+    x, w, b = preset_data("fingerprint")
+    a = channel_sum_raster(channel_sum_state(x, w, b, position=(0, 0)))
+    z = channel_sum_raster(channel_sum_state(x, w, b, position=(1, 1)))
+    assert a.dtype == np.uint8 and a.shape == z.shape and not np.array_equal(a, z)
+
+
+def test_widget_controls_drive_the_state():
+    pytest.importorskip("ipywidgets")
+    from convlib.figures.explorers.channel_sum import ChannelSumExplorer
+    from convlib.figures.widgets import FALLBACK_TEXT
+
+    e = ChannelSumExplorer()
+    assert e.state.value == 40404 and "40404" in e.numbers.value
+    assert e.widget._repr_mimebundle_()["text/plain"].startswith("[The channel-sum explorer appears here")
+    assert "VBox(" not in e.widget._repr_mimebundle_()["text/plain"] != FALLBACK_TEXT
+    png = bytes(e.image.value)
+    e.controls["play"].value = 3  # the last pixel of a 2x2 output
+    assert e.state.position == (1, 1) and bytes(e.image.value) != png
+    assert e.controls["play"].max == 3 and not e.controls["play"].repeat
+    e.controls["preset"].value = "random integers"
+    e.controls["C_in"].value, e.controls["C_out"].value = 4, 3
+    e.controls["mode"].value = "same"
+    e.controls["co"].value = 2
+    s = e.state
+    assert s.x.shape == (5, 5, 4) and s.co == 2
+    assert s.value == convlib.conv2d(s.x, s.w, s.b, padding="same")[s.position + (2,)]
+    e.controls["model"].value = "C: channels averaged"
+    assert "channels averaged" in e.numbers.value
+    e.controls["mode"].value = "valid"
+    e.controls["KH"].value = e.controls["KW"].value = 4
+    e.controls["preset"].value = "fingerprint"  # 4x4 image, 4x4 kernel: one output pixel
+    assert e.state.out == (1, 1)
+    with pytest.raises(TypeError, match="unknown control"):
+        ChannelSumExplorer(kernel=3)
+
+
+def test_widget_layer_preset_fixes_the_shape():
+    pytest.importorskip("ipywidgets")
+    from convlib.figures.explorers.channel_sum import ChannelSumExplorer
+
+    w = np.arange(3 * 3 * 2 * 2, dtype=float).reshape(3, 3, 2, 2) / 10
+    e = ChannelSumExplorer(weights=(w, np.zeros(2)), preset="layer weights")
+    assert e.controls["C_in"].disabled and e.controls["KH"].value == 3 and e.state.x.shape[2] == 2

@@ -1,0 +1,46 @@
+"""The sliding-window explorer, headless: cross-correlation is conv2d's; convolution flips the kernel."""
+
+import numpy as np
+import pytest
+
+import convlib
+from convlib.figures.explorers.sliding_window import example_data, sliding_window_raster, sliding_window_state
+
+
+@pytest.mark.parametrize("kh, kw", [(1, 1), (2, 3), (3, 3), (4, 2)])
+def test_every_step_is_conv2ds_output(kh, kw):
+    x, k = example_data(kh=kh, kw=kw)
+    y = convlib.conv2d(x[:, :, None], k[:, :, None, None], method="naive")[:, :, 0]
+    for i in range(y.shape[0]):
+        for j in range(y.shape[1]):
+            s = sliding_window_state(x, k, position=(i, j))
+            assert s.value == y[i, j] == s.products.sum()
+            np.testing.assert_array_equal(s.window, x[i:i + kh, j:j + kw])
+
+
+def test_true_convolution_flips_the_kernel():
+    x, k = example_data(kh=2, kw=3)
+    assert not np.array_equal(k, k[::-1, ::-1])
+    for i, j in [(0, 0), (2, 1), (4, 3)]:
+        s = sliding_window_state(x, k, position=(i, j), flip=True)
+        by_definition = sum(x[i + a, j + b] * k[1 - a, 2 - b] for a in range(2) for b in range(3))
+        assert s.value == by_definition
+        np.testing.assert_array_equal(s.used, k[::-1, ::-1])
+    assert not np.array_equal(sliding_window_state(x, k, flip=True).y, sliding_window_state(x, k).y)
+
+
+def test_raster_and_widget():
+    x, k = example_data()
+    assert not np.array_equal(sliding_window_raster(sliding_window_state(x, k)),
+                              sliding_window_raster(sliding_window_state(x, k, position=(1, 2))))
+    pytest.importorskip("ipywidgets")
+    from convlib.figures.explorers.sliding_window import SlidingWindowExplorer
+
+    e = SlidingWindowExplorer()
+    assert "VBox(" not in e.widget._repr_mimebundle_()["text/plain"]
+    e.controls["play"].value = 5
+    assert e.state.position == (1, 1) and f"<b>{int(e.state.value)}</b>" in e.numbers.value
+    e.controls["flip"].value = True
+    assert e.state.flip and "k[::-1, ::-1]" in e.numbers.value
+    e2 = SlidingWindowExplorer(x=np.arange(12).reshape(3, 4), k=np.eye(2))
+    assert e2.state.y.shape == (2, 3) and e2.controls["KH"].disabled
