@@ -45,7 +45,7 @@ def notebook_info(path: Path):
 
 
 def render() -> str:
-    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]*-*.ipynb"))  # 06b-...: an optional detour keeps its chapter number
     lines = [START, "", "| notebook | learner questions answered |", "|---|---|"]
     where = {q: [] for q in QUESTIONS}
     for path in notebooks:
@@ -53,7 +53,7 @@ def render() -> str:
         rel = path.relative_to(ROOT).as_posix()
         lines.append(f"| [{title}]({rel}) | {', '.join(map(str, questions)) or '—'} |")
         for q in questions:
-            where.setdefault(q, []).append(f"[{path.name[:2]}]({rel})")
+            where.setdefault(q, []).append(f"[{path.name.split('-')[0]}]({rel})")
     lines += ["", "**Where each learner question is answered** (by an executed cell, marked *Learner question N*):", "",
               "| # | question | notebook |", "|---|---|---|"]
     for q, text in QUESTIONS.items():
