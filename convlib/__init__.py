@@ -9,6 +9,7 @@ the tests, never here).
 from . import _moved
 from .backward import conv2d_backward, input_grad_by_flipped_kernel
 from .conv import METHODS, conv2d
+from .conventions import same_pads
 from .counting import Counts, conv2d_counts, depthwise_counts, layer_counts, separable_counts
 from .frameworks import load_tensorflow
 from .gemm import col2im, im2col
@@ -54,4 +55,5 @@ __all__ = [
     "receptive_field",
     "receptive_field_info",
     "ReceptiveField",
+    "same_pads",
 ]
