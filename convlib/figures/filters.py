@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..counting import conv2d_counts
 from ..geometry import as_pair, conv_geometry
 from .base import IMAGE_CMAP, SIGNED_CMAP, format_number, new_figure
 
@@ -158,7 +159,7 @@ def stack_shapes(input_shape, layers):
         c_out, ksize, stride, padding = spec + (1, "valid")[len(spec) - 2 :]
         kh, kw = as_pair(ksize, "kernel_size")
         g = conv_geometry((h, w), (kh, kw), stride, padding)
-        weights, biases = kh * kw * c * c_out, c_out
+        weights, biases = conv2d_counts(c, c_out, (kh, kw), bias=False).params, c_out
         rows.append(
             dict(
                 input=(h, w, c),
