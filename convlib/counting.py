@@ -154,10 +154,8 @@ def patch_matrix_bytes(x_shape, w_shape, stride=1, padding="valid", dilation=1, 
 
     Parameters
     ----------
-    x_shape : (N, H, W, C_in)
-    w_shape : (KH, KW, C_in, C_out)
-    stride, padding, dilation
-        As for :func:`convlib.conv2d`.
+    x_shape, w_shape, stride, padding, dilation
+        As for :func:`gemm_shape`.
     itemsize : int, default 4 (float32)
 
     Returns

@@ -42,10 +42,8 @@ def conv2d_gemm(x, w, b, g, *, buffer_bytes: int = DEFAULT_BUFFER_BYTES) -> np.n
 
     Parameters
     ----------
-    x : ndarray, shape (N, H, W, C_in)
-    w : ndarray, shape (KH, KW, C_in, C_out)
-    b : ndarray, shape (C_out,) or None
-    g : Geometry
+    x, w, b, g
+        As for :func:`convlib.reference.conv2d_naive`.
     buffer_bytes : int
         Largest patch buffer to allocate.  At least one output row of
         patches is always used, whatever the bound.  Besides the buffer and

@@ -117,10 +117,8 @@ def conv2d_per_channel(x, w, b, g) -> np.ndarray:
 
     Parameters
     ----------
-    x : ndarray, shape (N, H, W, C_in)
-    w : ndarray, shape (KH, KW, C_in, C_out)
-    b : ndarray, shape (C_out,) or None
-    g : Geometry
+    x, w, b, g
+        As for :func:`conv2d_naive`.
 
     Returns
     -------

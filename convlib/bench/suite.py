@@ -276,10 +276,8 @@ def measure_memory(x_shape, w_shape, stride=1, padding="valid", dilation=1, *, m
 
     Parameters
     ----------
-    x_shape : (N, H, W, C_in)
-    w_shape : (KH, KW, C_in, C_out)
-    stride, padding, dilation
-        As for :func:`convlib.conv2d`.
+    x_shape, w_shape, stride, padding, dilation
+        As for :func:`convlib.counting.gemm_shape`.
     methods : list of str, optional
         As for :func:`time_methods`; default :func:`practical_methods`.
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from ..conv import conv2d as _conv2d
+from ..counting import conv2d_counts as _conv2d_counts
+from ..counting import depthwise_counts as _depthwise_counts
+from ..counting import separable_counts as _separable_counts
 from .common import _arange, _concatenate, _default_rng, _run, _shape_label, _tools, _zeros
 
 __all__ = [
@@ -149,15 +152,18 @@ def check_separable_macs(fn, *, seed=0):
     specs += [tuple(int(v) for v in rng.integers(1, 20, 6)) for _ in range(2)]
 
     def macs(ho, wo, c_in, c_out, kh, kw):
-        return ho * wo * (kh * kw * c_in + c_in * c_out)
+        return _separable_counts(c_in, c_out, (kh, kw), (ho, wo)).macs
 
     cases = [(s, "Ho={}, Wo={}, C_in={}, C_out={}, KH={}, KW={}".format(*s), lambda s=s: macs(*s), dict(p=s))
              for s in specs]
 
     def part(c, which):
         ho, wo, c_in, c_out, kh, kw = c.info["p"]
-        return {"standard": ho * wo * kh * kw * c_in * c_out, "depthwise": ho * wo * kh * kw * c_in,
-                "pointwise": ho * wo * c_in * c_out, "product": ho * wo * kh * kw * c_in * c_in * c_out}[which]
+        standard = _conv2d_counts(c_in, c_out, (kh, kw), (ho, wo)).macs
+        depthwise = _depthwise_counts(c_in, (kh, kw), (ho, wo)).macs
+        pointwise = _conv2d_counts(c_in, c_out, 1, (ho, wo)).macs
+        return {"standard": standard, "depthwise": depthwise, "pointwise": pointwise,
+                "product": depthwise * pointwise // (ho * wo)}[which]
 
     candidates = [
         ("that is a standard convolution's cost; separable = depthwise (KH*KW per channel) + pointwise (C_in*C_out)",

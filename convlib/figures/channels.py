@@ -25,6 +25,7 @@ import numpy as np
 
 from ..geometry import conv_geometry
 from ..reference import correlate2d
+from .base import DATA_CMAP, HIGHLIGHT, SIGNED_CMAP, format_number, new_figure, text_colour
 
 __all__ = [
     "format_number",
@@ -35,73 +36,12 @@ __all__ = [
     "plot_depth_positions",
 ]
 
-#: Colour of windows and highlighted cells, and of the weight written in each window cell.
-HIGHLIGHT = "#d62728"
-#: Non-negative data (pixel values, sums): a neutral grey scale, so no channel seems to be "red" or "blue".
-DATA_CMAP = "Greys"
-#: Weights and any signed data: a diverging map centred on 0 (white), purple below and orange above.  It
-#: avoids red, green and blue, which the course uses as channel names.
-SIGNED_CMAP = "PuOr_r"
-
-
-
-def format_number(v) -> str:
-    """Short text for one array entry: ``40404``, ``-1``, ``0.5``, ``0.33``.
-
-    Integers print without a decimal point; other numbers with at most two
-    decimals (trailing zeros dropped; a tiny negative number is "0").
-    """
-    v = float(v)
-    if v == 0:
-        return "0"  # also turns -0.0 into "0"
-    if v.is_integer() and abs(v) < 1e15:
-        return str(int(v))
-    text = np.format_float_positional(v, precision=2, trim="-")
-    return "0" if text == "-0" else text  # a tiny negative number rounds to 0, not "-0"
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-_FIGURE_CLASS = None
-
-
-def _figure_class():
-    """A matplotlib Figure that Jupyter can draw by itself.
-
-    IPython shows a returned object as an image when it has ``_repr_png_``.
-    A plain Figure only gets that ability from ``%matplotlib inline``, so this
-    subclass adds it: a figure returned by a convlib function is drawn as the
-    last expression of a cell (or by ``display(fig)``) on any backend, once.
-    """
-    global _FIGURE_CLASS
-    if _FIGURE_CLASS is None:
-        import io
-
-        from matplotlib.figure import Figure as _MplFigure
-
-        class Figure(_MplFigure):
-            __doc__ = _MplFigure.__doc__
-
-            def _repr_png_(self):
-                buf = io.BytesIO()
-                self.savefig(buf, format="png", facecolor="white")
-                return buf.getvalue()
-
-        Figure.__module__ = __name__
-        _FIGURE_CLASS = Figure
-    return _FIGURE_CLASS
-
 
 def _as_2d(a, name: str) -> np.ndarray:
     a = np.asarray(a, dtype=float)
     if a.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (one channel), got shape {a.shape}")
     return a
-
-
-def _figure(width: float, height: float, layout="constrained"):
-    return _figure_class()(figsize=(width, height), layout=layout)
 
 
 def _colouring(a, *, signed=None, cmap=None):
@@ -127,11 +67,6 @@ def _colouring(a, *, signed=None, cmap=None):
         return matplotlib.colormaps[cmap or DATA_CMAP], Normalize(lo - 0.7, lo + 1.3)
     pad = 0.15 * (hi - lo)
     return matplotlib.colormaps[cmap or DATA_CMAP], Normalize(lo - pad, hi + 2 * pad)
-
-
-def _text_colour(cmap, norm, v) -> str:
-    r, g, bl, _ = cmap(norm(v))
-    return "black" if 0.299 * r + 0.587 * g + 0.114 * bl > 0.5 else "white"
 
 
 def _draw_grid(ax, a, *, signed=None, cmap=None, annotate=True, fontsize=None, ticks=True, skip=()):
@@ -164,7 +99,7 @@ def _draw_grid(ax, a, *, signed=None, cmap=None, annotate=True, fontsize=None, t
             if (i, j) in skip:
                 continue
             ax.text(j, i, format_number(v), ha="center", va="center", fontsize=fontsize,
-                    color=_text_colour(cmap, norm, v))
+                    color=text_colour(cmap, norm, v))
     return fontsize
 
 
@@ -210,7 +145,7 @@ def plot_maps(maps, titles=None, *, annotate=True, centred=False, cmap=None, sup
     aspect = max(m.shape[0] / m.shape[1] for m in maps)
     title_lines = max((t.count("\n") + 1 for t in titles), default=0) if titles is not None else 0
     height = size * aspect + 0.35 + 0.22 * title_lines + (0.4 if suptitle else 0.0)
-    fig = _figure(size * len(maps) + 0.2, height)
+    fig = new_figure(figsize=(size * len(maps) + 0.2, height), layout="constrained")
     axes = fig.subplots(1, len(maps), squeeze=False)[0]
     for k, (ax, m) in enumerate(zip(axes, maps)):
         _draw_grid(ax, m, signed=True if centred else None, cmap=cmaps[k], annotate=annotate)
@@ -285,7 +220,7 @@ def plot_sliding_window(x, k, positions, *, annotate=True, show_products=None):
     y = correlate2d(x, k)
 
     n = len(positions) + 2
-    fig = _figure(2.9 * n, 3.2 + (0.2 + 0.17 * kh if show_products else 0.0))
+    fig = new_figure(figsize=(2.9 * n, 3.2 + (0.2 + 0.17 * kh if show_products else 0.0)), layout="constrained")
     axes = fig.subplots(1, n, squeeze=False)[0]
     _draw_grid(axes[0], k, signed=True, annotate=annotate)
     axes[0].set_title(f"kernel k  (KH, KW) = ({kh}, {kw})", fontsize=10)
@@ -363,7 +298,8 @@ def plot_kernel_volume(w, *, channel_names=None, annotate=True, title=None):
     # Oblique projection: each slice moves up and to the right of the one before.  The gap between
     # slices leaves room for each slice's label, written to its right below the next slice.
     dx, dy = kw + 1.3, 0.5 * kh + 0.6
-    fig = _figure(2.2 + 0.62 * (kw + dx * (c_in - 1)), 1.1 + 0.62 * (kh + dy * (c_in - 1)))
+    fig = new_figure(figsize=(2.2 + 0.62 * (kw + dx * (c_in - 1)), 1.1 + 0.62 * (kh + dy * (c_in - 1))),
+                     layout="constrained")
     ax = fig.add_subplot()
     ax.set_aspect("equal")
     ax.set_axis_off()
@@ -382,7 +318,7 @@ def plot_kernel_volume(w, *, channel_names=None, annotate=True, title=None):
                 ax.add_patch(sq)
                 if annotate:
                     ax.text(ox + q + 0.5, oy + kh - a - 0.5, format_number(v), ha="center", va="center",
-                            fontsize=9, color=_text_colour(cmap, norm, v), zorder=2 * (c_in - c) + 1)
+                            fontsize=9, color=text_colour(cmap, norm, v), zorder=2 * (c_in - c) + 1)
         # The label sits just right of the slice.  There the four dashed edges cross the gap as parallel
         # lines; put it in the middle of the widest band between them (on a white box, to be safe).
         label = f"c = {c}" + (f"\n({channel_names[c]})" if channel_names is not None else "")
@@ -485,7 +421,7 @@ def plot_channel_sum(x, w, co=0, b=None, *, channel_names=None, annotate=True):
     widths = [wd * cell, op_w, kw * cell, op_w, wo * cell, sum_w, wo * cell, op_w, wo * cell]
     fig_w = left + sum(widths) + right
     fig_h = top + c_in * row_h + (c_in - 1) * gap_h + 0.15
-    fig = _figure(fig_w, fig_h, layout=None)
+    fig = new_figure(figsize=(fig_w, fig_h), layout=None)
     col_x = left + np.concatenate([[0.0], np.cumsum(widths)[:-1]])   # left edge of each column, inches
 
     def add_panel(col, centre_from_top, rows, cols):
@@ -584,7 +520,7 @@ def plot_depth_positions(c_in, depths):
     for kd in depths:
         if not 1 <= kd <= c_in:
             raise ValueError(f"every kernel depth KD must be in 1..C_in = 1..{c_in}, got KD = {kd}")
-    fig = _figure(3.3 * len(depths), 1.6 + 0.55 * c_in)
+    fig = new_figure(figsize=(3.3 * len(depths), 1.6 + 0.55 * c_in), layout="constrained")
     axes = fig.subplots(1, len(depths), squeeze=False)[0]
     for ax, kd in zip(axes, depths):
         n_pos = c_in - kd + 1

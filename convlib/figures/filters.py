@@ -16,21 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..counting import conv2d_counts
 from ..geometry import as_pair, conv_geometry
-from .channels import SIGNED_CMAP
+from .base import IMAGE_CMAP, SIGNED_CMAP, format_number, new_figure
 
-#: Non-negative images and maps: black (0) to white, like a photo.
-IMAGE_CMAP = "gray"
 #: Weight colour limits are this much wider than the largest weight: the darkest cells stay readable.
 WIDEN = 1.4
 
 __all__ = ["sample_image", "plot_filter_bank", "plot_conv_stack", "plot_channel_mix", "stack_shapes"]
-
-
-def _figure(**kwargs):
-    from matplotlib.figure import Figure
-
-    return Figure(**kwargs)
 
 
 def sample_image(factor: int = 4) -> np.ndarray:
@@ -100,7 +93,7 @@ def plot_filter_bank(w, y=None, *, channel_names=None, filter_names=None, annota
     if annotate is None:
         annotate = kh * kw <= 25
     ncols = c_in + (y is not None)
-    fig = _figure(figsize=(1.9 * ncols + 1.2, 1.9 * c_out + 0.4), layout="constrained")
+    fig = new_figure(figsize=(1.9 * ncols + 1.2, 1.9 * c_out + 0.4), layout="constrained")
     axes = fig.subplots(c_out, ncols, squeeze=False)
     for co in range(c_out):
         top = float(np.abs(w[..., co]).max()) or 1.0  # one colour scale per filter
@@ -113,7 +106,7 @@ def plot_filter_bank(w, y=None, *, channel_names=None, filter_names=None, annota
                 for a in range(kh):
                     for b in range(kw):
                         dark = abs(k[a, b]) > 0.6 * top
-                        ax.text(b, a, f"{k[a, b]:.2g}", ha="center", va="center", in_layout=False, fontsize=8,
+                        ax.text(b, a, format_number(k[a, b]), ha="center", va="center", in_layout=False, fontsize=8,
                                 color="white" if dark else "black")
             ax.set_xticks([])
             ax.set_yticks([])
@@ -166,7 +159,7 @@ def stack_shapes(input_shape, layers):
         c_out, ksize, stride, padding = spec + (1, "valid")[len(spec) - 2 :]
         kh, kw = as_pair(ksize, "kernel_size")
         g = conv_geometry((h, w), (kh, kw), stride, padding)
-        weights, biases = kh * kw * c * c_out, c_out
+        weights, biases = conv2d_counts(c, c_out, (kh, kw), bias=False).params, c_out
         rows.append(
             dict(
                 input=(h, w, c),
@@ -213,7 +206,7 @@ def plot_conv_stack(input_shape, layers):
     rows = stack_shapes(input_shape, layers)
     n = len(rows)
     gap = 3.8  # distance between two activations
-    fig = _figure(figsize=(3.0 * (n + 1) + 0.6, 3.6), layout="constrained")
+    fig = new_figure(figsize=(3.0 * (n + 1) + 0.6, 3.6), layout="constrained")
     ax = fig.add_subplot()
     ax.set_xlim(-0.3, gap * n + 2.2)
     ax.set_ylim(-1.6, 2.5)
@@ -287,7 +280,7 @@ def plot_channel_mix(x, weights, y=None, *, channel_names=None, title=None):
         scale = dict(cmap=SIGNED_CMAP, vmin=-top, vmax=top)
     else:  # one grey scale for every panel
         scale = dict(cmap=IMAGE_CMAP, vmin=0, vmax=max(1.0, float(x.max()), float(y.max())))
-    fig = _figure(figsize=(2.3 * n, 2.9), layout="constrained")
+    fig = new_figure(figsize=(2.3 * n, 2.9), layout="constrained")
     axes = fig.subplots(1, n)
     k = 0
     if colour:

@@ -21,18 +21,13 @@ import numpy as np
 from ..gemm import im2col
 from ..geometry import as_pair, conv_geometry
 from ..reference import zero_pad
+from .base import CMAPS, format_number, new_figure, text_colour
 
 __all__ = ["plot_patch_row", "copy_counts", "plot_copy_counts", "plot_speed_ladder", "plot_patch_memory"]
 
 # Roles of the cells drawn in plot_patch_row's grids (the image data tests read back).
 INPUT, PADDING, SELECTED, SELECTED_PADDING = 0, 1, 2, 3
 _ROLE_COLOURS = ["#ffffff", "#d9d9d9", "#ffb703", "#c9a227"]
-
-
-def _figure(**kwargs):
-    from matplotlib.figure import Figure
-
-    return Figure(**kwargs)
 
 
 def _role_cmap():
@@ -48,16 +43,6 @@ def _grid(ax, shape):
     ax.set_yticks(np.arange(-0.5, h, 1), minor=True)
     ax.grid(which="minor", color="#888888", lw=0.6)
     ax.tick_params(which="both", length=0)
-
-
-def _fmt(v):
-    return f"{v:g}" if float(v).is_integer() else f"{v:.2g}"
-
-
-def _text_colour(image, v) -> str:
-    """Black or white, whichever reads better on the colour ``image`` gives the value ``v``."""
-    r, g, b, _ = image.cmap(image.norm(v))
-    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
 
 
 def plot_patch_row(x, kernel_size, pixel, *, stride=1, padding="valid", dilation=1, channel_names=None):
@@ -110,7 +95,7 @@ def plot_patch_row(x, kernel_size, pixel, *, stride=1, padding="valid", dilation
     for r, c in taps:
         roles[r, c] = SELECTED if roles[r, c] == INPUT else SELECTED_PADDING
 
-    fig = _figure(figsize=(max(2.6 * (c_in + 1), 0.42 * cols.shape[1] + 1.5), 2.6 + 0.3 * cols.shape[0] + 1.4),
+    fig = new_figure(figsize=(max(2.6 * (c_in + 1), 0.42 * cols.shape[1] + 1.5), 2.6 + 0.3 * cols.shape[0] + 1.4),
                   layout="constrained")
     gs = fig.add_gridspec(2, c_in + 1, height_ratios=[hp + 1.5, cols.shape[0] + 3])
     small = max(hp, wp) <= 12
@@ -121,7 +106,7 @@ def plot_patch_row(x, kernel_size, pixel, *, stride=1, padding="valid", dilation
         if small:
             for r in range(hp):
                 for c in range(wp):
-                    ax.text(c, r, _fmt(xp[r, c, ci]), ha="center", va="center", in_layout=False, fontsize=7)
+                    ax.text(c, r, format_number(xp[r, c, ci]), ha="center", va="center", in_layout=False, fontsize=7)
         ax.set_xticks([])
         ax.set_yticks([])
         pad_note = " (grey: padding)" if any(any(p) for p in g.pads) else ""
@@ -155,10 +140,10 @@ def plot_patch_row(x, kernel_size, pixel, *, stride=1, padding="valid", dilation
         _grid(ax, (m, k))
         for r in range(m):
             for c in range(k):
-                ax.text(c, r, _fmt(cols[r, c]), ha="center", va="center", in_layout=False, fontsize=7,
+                ax.text(c, r, format_number(cols[r, c]), ha="center", va="center", in_layout=False, fontsize=7,
                         weight="bold" if r == row else "normal")
     else:  # large: the values as colours
-        ax.imshow(cols, cmap="Blues", aspect="auto")
+        ax.imshow(cols, cmap=CMAPS["patches"], aspect="auto")
     ax.add_patch(Rectangle((-0.5, row - 0.5), k, 1, fill=False, edgecolor="#e85d04", lw=2.5))
     ax.set_yticks(range(cols.shape[0]))
     ax.tick_params(axis="y", labelsize=7)
@@ -207,14 +192,14 @@ def plot_copy_counts(input_hw, kernel_size, *, stride=1, padding="valid", dilati
     kh, kw = as_pair(kernel_size, "kernel_size")
     sh, sw = as_pair(stride, "stride")
     h, w = counts.shape
-    fig = _figure(figsize=(0.42 * w + 2.2, 0.42 * h + 1.3), layout="constrained")
+    fig = new_figure(figsize=(0.42 * w + 2.2, 0.42 * h + 1.3), layout="constrained")
     ax = fig.add_subplot()
-    im = ax.imshow(counts, cmap="Oranges", vmin=0)
+    im = ax.imshow(counts, cmap=CMAPS["counts"], vmin=0)
     if h * w <= 400:
         for r in range(h):
             for c in range(w):
                 ax.text(c, r, str(counts[r, c]), ha="center", va="center", in_layout=False, fontsize=7,
-                        color=_text_colour(im, counts[r, c]))  # white on the dark cells
+                        color=text_colour(im.cmap, im.norm, counts[r, c]))  # white on the dark cells
     ax.set_xticks([])
     ax.set_yticks([])
     fig.colorbar(im, ax=ax, shrink=0.8, label="copies")
@@ -277,7 +262,7 @@ def plot_speed_ladder(times, flops, matmul_time=None, *, title=None):
     gflops = flops / secs / 1e9
     limit = None if matmul_time is None else flops / float(matmul_time) / 1e9
     ypos = np.arange(len(names))[::-1]
-    fig = _figure(figsize=(10, 0.55 * len(names) + 1.8), layout="constrained")
+    fig = new_figure(figsize=(10, 0.55 * len(names) + 1.8), layout="constrained")
     ax_t, ax_f = fig.subplots(1, 2, sharey=True)
     ax_t.barh(ypos, secs * 1e3, color="#adb5bd", edgecolor="k")
     ax_t.set_yticks(ypos, names)
@@ -334,7 +319,7 @@ def plot_patch_memory(names, input_bytes, patch_bytes, gemm_bytes=None, *, buffe
     mib = 2.0**20
     n, k = len(names), len(series)
     height = 0.8 / k
-    fig = _figure(figsize=(10, 0.9 * n * k / 2 + 1.8), layout="constrained")
+    fig = new_figure(figsize=(10, 0.9 * n * k / 2 + 1.8), layout="constrained")
     ax = fig.add_subplot()
     base = np.arange(n)[::-1].astype(float)
     for s, (label, values, colour) in enumerate(series):

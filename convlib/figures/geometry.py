@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..geometry import coverage
+from .base import new_figure
 
 __all__ = ["geometry_grid", "draw_geometry", "CELL_CODES"]
 
@@ -23,10 +24,8 @@ def geometry_grid(hw, khw, stride=1, padding="valid", dilation=1):
 
     Parameters
     ----------
-    hw : (H, W)
-    khw : (KH, KW)
-    stride, padding, dilation
-        As for :func:`convlib.conv2d`.
+    hw, khw, stride, padding, dilation
+        As for :func:`convlib.geometry.coverage`.
 
     Returns
     -------
@@ -62,10 +61,8 @@ def draw_geometry(hw, khw, stride=1, padding="valid", dilation=1, *, position=(0
 
     Parameters
     ----------
-    hw : (H, W)
-    khw : (KH, KW)
-    stride, padding, dilation
-        As for :func:`convlib.conv2d`.
+    hw, khw, stride, padding, dilation
+        As for :func:`convlib.geometry.coverage`.
     position : (i, j), default (0, 0)
         The output pixel whose kernel taps are outlined (clipped to the output).
     fig : matplotlib.figure.Figure, optional
@@ -145,10 +142,9 @@ def draw_geometry(hw, khw, stride=1, padding="valid", dilation=1, *, position=(0
 
 
 def _new_figure():
-    from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
-    fig = Figure(figsize=(8, 4), dpi=72)
+    fig = new_figure(figsize=(8, 4), dpi=72)
     ax_in = fig.add_axes([0.04, 0.05, 0.58, 0.68])
     ax_out = fig.add_axes([0.68, 0.05, 0.3, 0.68])
     for ax in (ax_in, ax_out):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .channels import DATA_CMAP, SIGNED_CMAP
+from .base import DATA_CMAP, SIGNED_CMAP, format_number, new_figure, text_colour
 from ..transpose import conv2d_transpose
 from ..validation import check_groups_divide
 
@@ -36,21 +36,9 @@ __all__ = [
 ]
 
 
-def _figure(**kwargs):
-    from matplotlib.figure import Figure
-
-    return Figure(**kwargs)
-
-
 def _bare(ax):
     ax.set_xticks([])
     ax.set_yticks([])
-
-
-def _text_colour(image, v) -> str:
-    """Black or white, whichever reads better on the colour ``image`` gives the value ``v``."""
-    r, g, b, _ = image.cmap(image.norm(v))
-    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
 
 
 def plot_channel_rows(rows, *, channel_names=None, annotate=None, title=None, shared_scale=False):
@@ -79,7 +67,7 @@ def plot_channel_rows(rows, *, channel_names=None, annotate=None, title=None, sh
     matplotlib.figure.Figure
         First ``len(rows) * C`` axes in row-major order; panel ``(r, c)``
         shows ``rows[r][1][:, :, c]`` on the diverging map
-        :data:`convlib.plotting.SIGNED_CMAP` (white = 0; no red or blue, the
+        :data:`convlib.figures.base.SIGNED_CMAP` (white = 0; no red or blue, the
         course's channel names) with the colour limits ``+-max|rows[r][1]|``
         (one symmetric scale per row, so the channels of a row compare), or
         ``+-max`` over all rows with ``shared_scale``.  Then one colour-bar
@@ -97,7 +85,7 @@ def plot_channel_rows(rows, *, channel_names=None, annotate=None, title=None, sh
     names = list(channel_names) if channel_names is not None else [f"channel {i}" for i in range(c)]
     if len(names) != c:
         raise ValueError(f"need {c} channel names, got {len(names)}")
-    fig = _figure(figsize=(1.9 * c + 2.0, 1.9 * len(rows) + 0.6), layout="constrained")
+    fig = new_figure(figsize=(1.9 * c + 2.0, 1.9 * len(rows) + 0.6), layout="constrained")
     axes = fig.subplots(len(rows), c, squeeze=False)
     shared_vmax = max(float(np.abs(a).max()) for _, a in rows) or 1.0
     for r, (label, a) in enumerate(rows):
@@ -109,8 +97,8 @@ def plot_channel_rows(rows, *, channel_names=None, annotate=None, title=None, sh
             if write:
                 for i in range(panel.shape[0]):
                     for j in range(panel.shape[1]):
-                        ax.text(j, i, f"{panel[i, j]:.2g}", ha="center", va="center", fontsize=9,
-                                color=_text_colour(image, panel[i, j]))
+                        ax.text(j, i, format_number(panel[i, j]), ha="center", va="center", fontsize=9,
+                                color=text_colour(image.cmap, image.norm, panel[i, j]))
             _bare(ax)
             if r == 0:
                 ax.set_title(names[ci], fontsize=10)
@@ -157,11 +145,11 @@ def plot_group_connectivity(c_in, c_out, groups_list):
         of weights per kernel position, ``C_in/groups * C_out``.
     """
     groups_list = list(groups_list)
-    fig = _figure(figsize=(2.6 * len(groups_list) + 0.4, 3.0), layout="constrained")
+    fig = new_figure(figsize=(2.6 * len(groups_list) + 0.4, 3.0), layout="constrained")
     axes = fig.subplots(1, len(groups_list), squeeze=False)[0]
     for ax, g in zip(axes, groups_list):
         mask = group_mask(c_in, c_out, g)
-        ax.imshow(mask.astype(float), cmap="Greys", vmin=0, vmax=1)
+        ax.imshow(mask.astype(float), cmap=DATA_CMAP, vmin=0, vmax=1)
         ax.set_xticks(range(c_in))
         ax.set_yticks(range(c_out))
         ax.tick_params(labelsize=8)
@@ -195,7 +183,7 @@ def plot_counts(counts):
         carry their size.
     """
     names = list(counts)
-    fig = _figure(figsize=(9.0, 3.6), layout="constrained")
+    fig = new_figure(figsize=(9.0, 3.6), layout="constrained")
     for ax, field, label in zip(fig.subplots(1, 2), ("params", "macs"), ("parameters", "multiply-adds")):
         values = [getattr(counts[n], field) for n in names]
         ax.bar(names, values, color="tab:blue")
@@ -239,7 +227,7 @@ def plot_transpose_overlap(in_hw, kernel_sizes, stride):
     maps = [overlap_counts(in_hw, k, stride) for k in kernel_sizes]
     vmax = max(float(m.max()) for m in maps)
     side = max(3.6, 0.28 * max(max(m.shape) for m in maps))  # about 0.28 inch per pixel: numbers fit
-    fig = _figure(figsize=(side * len(maps) + 1.0, side + 0.7), layout="constrained")
+    fig = new_figure(figsize=(side * len(maps) + 1.0, side + 0.7), layout="constrained")
     axes = fig.subplots(1, len(maps), squeeze=False)[0]
     for ax, k, m in zip(axes, kernel_sizes, maps):
         image = ax.imshow(m, cmap=DATA_CMAP, vmin=0, vmax=vmax * 1.15)
@@ -247,7 +235,7 @@ def plot_transpose_overlap(in_hw, kernel_sizes, stride):
             for i in range(m.shape[0]):
                 for j in range(m.shape[1]):
                     ax.text(j, i, f"{m[i, j]:.0f}", ha="center", va="center", fontsize=8,
-                            color=_text_colour(image, m[i, j]))
+                            color=text_colour(image.cmap, image.norm, m[i, j]))
         _bare(ax)
         ax.set_title(f"kernel {k}, stride {stride}: output {m.shape[0]}x{m.shape[1]}\n"
                      f"counts {m.min():.0f}..{m.max():.0f}", fontsize=10)
@@ -281,7 +269,7 @@ def plot_history(history, metrics=None):
     missing = [m for m in metrics if m not in history]
     if missing:
         raise ValueError(f"history has no {missing}; it has {sorted(history)}")
-    fig = _figure(figsize=(3.4 * len(metrics) + 0.4, 2.8), layout="constrained")
+    fig = new_figure(figsize=(3.4 * len(metrics) + 0.4, 2.8), layout="constrained")
     axes = fig.subplots(1, len(metrics), squeeze=False)[0]
     for ax, m in zip(axes, metrics):
         values = np.asarray(history[m], float)
@@ -312,7 +300,7 @@ def plot_images(x, titles=None):
     titles = list(titles) if titles is not None else [""] * len(x)
     if len(titles) != len(x):
         raise ValueError(f"need {len(x)} titles, got {len(titles)}")
-    fig = _figure(figsize=(1.8 * len(x) + 0.4, 2.2), layout="constrained")
+    fig = new_figure(figsize=(1.8 * len(x) + 0.4, 2.2), layout="constrained")
     axes = fig.subplots(1, len(x), squeeze=False)[0]
     for ax, img, title in zip(axes, x, titles):
         ax.imshow(np.clip(img, 0.0, 1.0), interpolation="nearest")

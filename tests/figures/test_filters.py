@@ -7,6 +7,7 @@ pytest.importorskip("matplotlib")
 
 from convlib import conv2d  # noqa: E402
 from convlib import plot_filters as pf  # noqa: E402
+from convlib.figures.base import format_number  # noqa: E402
 
 
 def texts(fig):
@@ -38,7 +39,7 @@ def test_filter_bank_draws_one_row_per_filter_with_its_slices_and_map(rng):
             vmax = pf.WIDEN * np.abs(w[..., co]).max()  # one symmetric colour scale per filter
             np.testing.assert_allclose(row[ci].images[0].get_clim(), (-vmax, vmax))
             # every weight is written in its cell
-            assert [t.get_text() for t in row[ci].texts] == [f"{v:.2g}" for v in w[:, :, ci, co].ravel()]
+            assert [t.get_text() for t in row[ci].texts] == [format_number(v) for v in w[:, :, ci, co].ravel()]
         np.testing.assert_array_equal(row[c_in].images[0].get_array(), y[:, :, co])
         assert f"w[..., {co}]" in row[0].get_ylabel()
     assert "(3, 2, 3, 4) = 4 filters, each 3x2x3" in fig.get_suptitle()
