@@ -79,14 +79,14 @@ def plot_input_gradients(maps, titles=None, *, frame=True):
     """
     from matplotlib.patches import Rectangle
 
-    from .channels import _figure_class  # a Figure that Jupyter draws as a cell's last expression
+    from .base import new_figure  # a Figure that Jupyter draws as a cell's last expression
 
     maps = [np.abs(_as_map(g, f"maps[{i}]")).astype(float) for i, g in enumerate(maps)]
     if not maps:
         raise ValueError("maps is empty: give at least one input-gradient map")
     if titles is not None and len(titles) != len(maps):
         raise ValueError(f"got {len(titles)} titles for {len(maps)} maps")
-    fig = _figure_class()(figsize=(2.6 * len(maps), 2.9), layout="constrained")
+    fig = new_figure(figsize=(2.6 * len(maps), 2.9), layout="constrained")
     axes = fig.subplots(1, len(maps), squeeze=False)[0]
     for i, (ax, g) in enumerate(zip(axes, maps)):
         top, bottom, left, right = field_box(g)

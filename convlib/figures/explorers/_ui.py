@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 
-from ..channels import format_number
+from ..base import format_number
 
 __all__ = ["png_bytes", "play_control", "html_grid", "fmt", "PLAY_INTERVAL_MS"]
 
@@ -15,7 +15,7 @@ PLAY_INTERVAL_MS = 1200
 
 
 def fmt(v) -> str:
-    """One number as the explorers print it (:func:`convlib.plotting.format_number`)."""
+    """One number as the explorers print it (:func:`convlib.figures.base.format_number`)."""
     return format_number(v)
 
 
