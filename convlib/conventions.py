@@ -23,7 +23,7 @@ an odd total with the extra after, like ``"upper"``.)
 
 from __future__ import annotations
 
-from .geometry import output_size, same_padding
+from .geometry import effective_kernel_size, output_size, same_padding
 
 __all__ = ["CONVENTIONS", "same_pads"]
 
@@ -40,11 +40,8 @@ def same_pads(n, k, stride=1, dilation=1, convention="upper") -> tuple[int, int]
 
     Parameters
     ----------
-    n : int
-        Input size along the axis (H or W).
-    k : int
-        Kernel size along the axis (KH or KW).
-    stride, dilation : int
+    n, k, stride, dilation : int
+        As for :func:`convlib.geometry.same_padding` (input and kernel size along the axis).
     convention : {"upper", "lower", "symmetric"}
         See the module docstring and :data:`CONVENTIONS`.
 
@@ -68,6 +65,6 @@ def same_pads(n, k, stride=1, dilation=1, convention="upper") -> tuple[int, int]
         return before, after
     if convention == "lower":
         return after, before
-    half = ((k - 1) * dilation + 1) // 2
+    half = effective_kernel_size(k, dilation) // 2
     output_size(n, k, stride, (half, half), dilation)  # same errors as conv2d when the kernel does not fit
     return half, half

@@ -70,23 +70,9 @@ def kernel_to_torch(w) -> np.ndarray:
     """Keras kernel ``(KH, KW, C_in/groups, C_out)`` -> PyTorch/ONNX ``(C_out, C_in/groups, KH, KW)``.
 
     ``w.transpose(3, 2, 0, 1)``: ``result[o, c, a, b] == w[a, b, c, o]``.
-    The inverse of :func:`kernel_from_torch`.
+    The inverse of :func:`kernel_from_torch`, with its sections read the other way round (``w`` is in
+    Keras' layout; a ValueError unless it is 4-D).
 
-    Parameters
-    ----------
-    w : array_like, shape (KH, KW, C_in/groups, C_out)
-
-    Returns
-    -------
-    ndarray, shape (C_out, C_in/groups, KH, KW)
-
-    Raises
-    ------
-    ValueError
-        If ``w`` is not 4-D.
-
-    Examples
-    --------
     >>> import numpy as np
     >>> kernel_to_torch(np.zeros((5, 4, 3, 8))).shape
     (8, 3, 5, 4)
@@ -128,23 +114,9 @@ def to_nchw(x) -> np.ndarray:
 def to_nhwc(x) -> np.ndarray:
     """Channels first -> channels last: ``(N, C, H, W)`` -> ``(N, H, W, C)``, or ``(C, H, W)`` -> ``(H, W, C)``.
 
-    The inverse of :func:`to_nchw`.
+    The inverse of :func:`to_nchw`, with its sections read the other way round (``x`` is channels
+    first; a ValueError unless it is 3-D or 4-D).
 
-    Parameters
-    ----------
-    x : array_like, shape (N, C, H, W) or (C, H, W)
-
-    Returns
-    -------
-    ndarray, shape (N, H, W, C) or (H, W, C)
-
-    Raises
-    ------
-    ValueError
-        If ``x`` is not 3-D or 4-D.
-
-    Examples
-    --------
     >>> import numpy as np
     >>> to_nhwc(np.zeros((2, 3, 32, 24))).shape
     (2, 32, 24, 3)

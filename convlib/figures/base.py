@@ -12,8 +12,8 @@ import io
 
 import numpy as np
 
-__all__ = ["CMAPS", "HIGHLIGHT", "DATA_CMAP", "SIGNED_CMAP", "IMAGE_CMAP", "new_figure", "format_number",
-           "text_colour"]
+__all__ = ["CMAPS", "HIGHLIGHT", "DATA_CMAP", "SIGNED_CMAP", "IMAGE_CMAP", "new_figure", "figure_png",
+           "format_number", "text_colour"]
 
 #: The colour maps, by what they show.  The course names channels red, green and blue, so the maps for
 #: data avoid those colours.
@@ -52,9 +52,7 @@ def _figure_class():
             __doc__ = _MplFigure.__doc__
 
             def _repr_png_(self):
-                buf = io.BytesIO()
-                self.savefig(buf, format="png", facecolor="white")
-                return buf.getvalue()
+                return figure_png(self, facecolor="white")
 
         Figure.__module__ = __name__
         _FIGURE_CLASS = Figure
@@ -64,6 +62,13 @@ def _figure_class():
 def new_figure(**kwargs):
     """A new convlib :class:`Figure`; ``kwargs`` as for ``matplotlib.figure.Figure`` (figsize, layout, dpi)."""
     return _figure_class()(**kwargs)
+
+
+def figure_png(fig, **savefig_kwargs) -> bytes:
+    """A matplotlib figure as PNG bytes; ``savefig_kwargs`` as for ``Figure.savefig`` (dpi, facecolor)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", **savefig_kwargs)
+    return buf.getvalue()
 
 
 def __getattr__(name):

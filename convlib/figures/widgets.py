@@ -10,8 +10,7 @@ shows it as a PNG in an ``ipywidgets.Image``.
 
 from __future__ import annotations
 
-import io
-import time
+from .explorers._ui import Explorer, fallback, png_bytes
 
 __all__ = ["GeometryExplorer", "DEFAULTS", "panel", "FALLBACK_TEXT"]
 
@@ -19,11 +18,7 @@ __all__ = ["GeometryExplorer", "DEFAULTS", "panel", "FALLBACK_TEXT"]
 #: kernel (a fresh clone, an untrusted notebook, a code host), and what it
 #: still shows after a run when JupyterLab lacks the widget extension: the
 #: text is true in both states.
-FALLBACK_TEXT = (
-    "[Interactive controls appear here when you run this cell in JupyterLab. "
-    "If you have run it and still read this line, JupyterLab is missing the widget "
-    "extension: see notebooks/00-setup-check.ipynb, section 3.]"
-)
+FALLBACK_TEXT = fallback("Interactive controls appear here when you run this cell in JupyterLab.")
 
 _PANEL_CLASS = None
 
@@ -72,7 +67,7 @@ DEFAULTS = dict(H=7, W=6, KH=3, KW=3, stride=2, padding=1, dilation=1, mode="exp
 _RANGES = dict(H=(1, 12), W=(1, 12), KH=(1, 5), KW=(1, 5), stride=(1, 4), padding=(0, 3), dilation=(1, 3))
 
 
-class GeometryExplorer:
+class GeometryExplorer(Explorer):
     """Stride, padding, kernel size, dilation and input size on sliders.
 
     Parameters
@@ -103,10 +98,7 @@ class GeometryExplorer:
     def __init__(self, **values):
         import ipywidgets as w
 
-        unknown = set(values) - set(DEFAULTS)
-        if unknown:
-            raise TypeError(f"unknown control(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}")
-        v = {**DEFAULTS, **values}
+        v = self._start(values, DEFAULTS)
         self.controls = {
             name: w.IntSlider(value=v[name], min=lo, max=hi, description=name, continuous_update=False,
                               layout=w.Layout(width="260px"))
@@ -117,17 +109,12 @@ class GeometryExplorer:
         self.controls["i"] = w.IntSlider(value=0, min=0, max=0, description="output i", layout=w.Layout(width="260px"))
         self.controls["j"] = w.IntSlider(value=0, min=0, max=0, description="output j", layout=w.Layout(width="260px"))
         self.summary = w.HTML()
-        self.image = w.Image(format="png")
         self.figure = None
         self.output_size = None
-        self.last_update_ms = float("nan")
-        self._updating = False
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
         left = [self.controls[k] for k in ("H", "W", "KH", "KW")]
         right = [self.controls[k] for k in ("stride", "padding", "dilation", "i", "j")]
-        self.widget = panel([self.controls["mode"], w.HBox([w.VBox(left), w.VBox(right)]), self.summary, self.image])
-        self.update()
+        self._finish([self.controls["mode"], w.HBox([w.VBox(left), w.VBox(right)]), self.summary, self.image],
+                     FALLBACK_TEXT)
 
     # -- the computation -------------------------------------------------
     @property
@@ -141,12 +128,10 @@ class GeometryExplorer:
         mode = self.controls["mode"].value
         return self.controls["padding"].value if mode == "explicit" else mode
 
-    def update(self):
-        """Recompute and redraw from the current control values."""
+    def _redraw(self):
         from ..geometry import output_size
         from .geometry import draw_geometry
 
-        start = time.perf_counter()
         c = {k: ctl.value for k, ctl in self.controls.items()}
         self.controls["padding"].disabled = c["mode"] != "explicit"
         hw, khw = (c["H"], c["W"]), (c["KH"], c["KW"])
@@ -155,32 +140,16 @@ class GeometryExplorer:
         except ValueError as err:
             self.output_size = None
             self.summary.value = f"<b style='color:#cb181d'>No output:</b> {err}"
-            self.last_update_ms = (time.perf_counter() - start) * 1e3
             return
         self.output_size = tuple(sizes)
-        self._updating = True  # moving the i/j limits must not trigger a second redraw
-        try:
+        with self._quiet():  # moving the i/j limits must not trigger a second redraw
             for key, n in (("i", sizes[0]), ("j", sizes[1])):
                 self.controls[key].max = n - 1
-        finally:
-            self._updating = False
         self.figure = draw_geometry(hw, khw, c["stride"], self.padding, c["dilation"],
                                     position=(self.controls["i"].value, self.controls["j"].value), fig=self.figure,
                                     titles=False)
         self.summary.value = _summary_html(hw, khw, c["stride"], c["dilation"], self.figure.convlib["coverage"])
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png")
-        self.image.value = buf.getvalue()
-        self.last_update_ms = (time.perf_counter() - start) * 1e3
-
-    def _on_change(self, change):
-        if not self._updating:
-            self.update()
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
+        self.image.value = png_bytes(self.figure, dpi=None)
 
 
 def _summary_html(hw, khw, stride, dilation, cov) -> str:

@@ -1,14 +1,19 @@
-"""What the explorers share: a figure as PNG bytes, a play control, HTML number tables."""
+"""What the explorers share: the :class:`Explorer` frame (controls in, a panel out, timed redraws), the
+:class:`PaddedLayer` they show, a figure as PNG bytes, a play control, HTML number tables, fast rasters."""
 
 from __future__ import annotations
 
 import io
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 
-from ..base import format_number
+from ..base import figure_png, format_number
 
-__all__ = ["png_bytes", "play_control", "html_grid", "fmt", "PLAY_INTERVAL_MS"]
+__all__ = ["Explorer", "PaddedLayer", "fallback", "legend", "png_bytes", "play_control", "html_grid", "fmt",
+           "PLAY_INTERVAL_MS"]
 
 #: Time between two steps of a play control: slow enough to read one step's numbers.
 PLAY_INTERVAL_MS = 1200
@@ -21,9 +26,116 @@ def fmt(v) -> str:
 
 def png_bytes(fig, dpi: int = 72) -> bytes:
     """The figure as PNG bytes (low dpi: the explorers redraw many times a second)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
+    return figure_png(fig, dpi=dpi)
+
+
+def fallback(intro: str) -> str:
+    """An explorer panel's plain-text stand-in: ``intro``, then what to do when it stays after a run."""
+    return (f"[{intro} If you have run it and still read this line, JupyterLab is missing the widget "
+            "extension: see notebooks/00-setup-check.ipynb, section 3.]")
+
+
+def legend(text: str):
+    """A small line of HTML that says what the picture below the controls shows."""
+    import ipywidgets as w
+
+    return w.HTML(f"<small>{text}</small>")
+
+
+@dataclass
+class PaddedLayer:
+    """The layer an explorer shows: ``x`` (H, W, C_in), ``w`` (KH, KW, C_in, C_out), ``b`` (C_out,),
+    ``xp`` the zero-padded input, ``pads`` ((top, bottom), (left, right)), ``out`` (Ho, Wo), ``stride`` (sh, sw)."""
+
+    x: np.ndarray
+    w: np.ndarray
+    b: np.ndarray
+    xp: np.ndarray
+    pads: tuple
+    out: tuple
+    stride: tuple
+
+
+class Explorer:
+    """The frame of every explorer: checked starting values, a panel of controls, timed redraws.
+
+    A subclass builds ``self.controls`` (a dict of ipywidgets) between :meth:`_start` and
+    :meth:`_finish`, and draws in :meth:`_redraw`.  A control named ``"play"`` steps through the
+    output pixels in raster order (the subclass says how wide the output is, :meth:`_output_width`).
+
+    Attributes
+    ----------
+    image : ipywidgets.Image, the picture as PNG
+    state : what was drawn last (None before the first draw, or when there is no output)
+    widget : the panel to display (:func:`convlib.figures.widgets.panel`)
+    last_update_ms : float, wall time of the last redraw, PNG included
+    """
+
+    def _start(self, values, defaults) -> dict:
+        """The starting control values: ``defaults`` updated with ``values`` (a TypeError for unknown names)."""
+        import ipywidgets as w
+
+        unknown = set(values) - set(defaults)
+        if unknown:
+            raise TypeError(f"unknown control(s) {sorted(unknown)}; known: {sorted(defaults)}")
+        self.image = w.Image(format="png")
+        self.state = None
+        self.last_update_ms = float("nan")
+        self._updating = False
+        return {**defaults, **values}
+
+    def _finish(self, children, text):
+        """Observe every control, lay ``children`` out in a panel whose plain text is ``text``, draw."""
+        from ..widgets import panel
+
+        for name, control in self.controls.items():
+            control.observe(self._on_play if name == "play" else self._on_change, names="value")
+        self.widget = panel(children, text=text)
+        self.update()
+
+    def update(self):
+        """Recompute and redraw from the control values."""
+        start = time.perf_counter()
+        try:
+            self._redraw()
+        finally:
+            self.last_update_ms = (time.perf_counter() - start) * 1e3
+
+    def _redraw(self):
+        raise NotImplementedError
+
+    def _output_width(self) -> int:
+        raise NotImplementedError
+
+    @contextmanager
+    def _quiet(self):
+        """Within it, setting a control (its value, its limits) does not trigger a redraw."""
+        self._updating = True
+        try:
+            yield
+        finally:
+            self._updating = False
+
+    def _show(self, rgb):
+        """Show an RGB raster at its native size (one array cell is :data:`CELL` screen pixels)."""
+        self.image.value = rgb_png(rgb)
+        self.image.width = rgb.shape[1]
+
+    def _on_change(self, change):
+        if not self._updating:
+            self.update()
+
+    def _on_play(self, change):
+        if self._updating or self.state is None:
+            return
+        with self._quiet():
+            self.controls["i"].value, self.controls["j"].value = divmod(change["new"], self._output_width())
+        self.update()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
 
 
 def new_figure(figsize):
@@ -122,28 +234,30 @@ def mark_cells(img, cells, colour=ORANGE, cell: int = CELL):
     return img
 
 
+def _stack(panels, gap: int, axis: int):
+    """Panels along ``axis`` (1: side by side, tops aligned; 0: one above the other, left aligned), on white."""
+    across = 1 - axis
+    size = [0, 0]
+    size[axis] = sum(p.shape[axis] for p in panels) + gap * (len(panels) - 1)
+    size[across] = max(p.shape[across] for p in panels)
+    out = np.full((*size, 3), 255, np.uint8)
+    at = 0
+    for p in panels:
+        where = [slice(0, p.shape[0]), slice(0, p.shape[1])]
+        where[axis] = slice(at, at + p.shape[axis])
+        out[tuple(where)] = p
+        at += p.shape[axis] + gap
+    return out
+
+
 def hstack(panels, gap: int = 14):
     """Panels side by side, tops aligned, on white."""
-    h = max(p.shape[0] for p in panels)
-    w = sum(p.shape[1] for p in panels) + gap * (len(panels) - 1)
-    out = np.full((h, w, 3), 255, np.uint8)
-    x = 0
-    for p in panels:
-        out[:p.shape[0], x:x + p.shape[1]] = p
-        x += p.shape[1] + gap
-    return out
+    return _stack(panels, gap, axis=1)
 
 
 def vstack(panels, gap: int = 14):
     """Panels one above the other, left aligned, on white."""
-    w = max(p.shape[1] for p in panels)
-    h = sum(p.shape[0] for p in panels) + gap * (len(panels) - 1)
-    out = np.full((h, w, 3), 255, np.uint8)
-    y = 0
-    for p in panels:
-        out[y:y + p.shape[0], :p.shape[1]] = p
-        y += p.shape[0] + gap
-    return out
+    return _stack(panels, gap, axis=0)
 
 
 def rgb_png(rgb) -> bytes:

@@ -18,7 +18,6 @@ sliders, a play button and toggles.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,7 +25,8 @@ import numpy as np
 from ...conv import conv2d
 from ...geometry import conv_geometry
 from ...reference import zero_pad
-from ._ui import cells_rgb, draw_box, pad_mask, fmt, hstack, html_grid, new_figure, play_control, rgb_png
+from ._ui import (Explorer, PaddedLayer, cells_rgb, draw_box, fallback, fmt, hstack, html_grid, legend, new_figure,
+                  pad_mask, play_control)
 
 __all__ = ["PRESETS", "WRONG_MODELS", "preset_data", "channel_sum_state", "draw_channel_sum",
            "ChannelSumExplorer", "ChannelSumState"]
@@ -94,7 +94,7 @@ def preset_data(preset: str, c_in: int = 3, c_out: int = 1, kh: int = 2, kw: int
 
 
 @dataclass
-class ChannelSumState:
+class ChannelSumState(PaddedLayer):
     """Everything the channel-sum explorer shows for one output pixel (shapes in the naming table).
 
     Attributes
@@ -111,13 +111,6 @@ class ChannelSumState:
     wrong : dict, what each of :data:`WRONG_MODELS` gives for this pixel (B: one number per channel)
     """
 
-    x: np.ndarray
-    w: np.ndarray
-    b: np.ndarray
-    xp: np.ndarray
-    pads: tuple
-    out: tuple
-    stride: tuple
     position: tuple
     co: int
     origin: tuple
@@ -374,13 +367,12 @@ def channel_sum_raster(s: ChannelSumState):
 DEFAULTS = dict(preset="fingerprint", C_in=3, C_out=1, KH=2, KW=2, stride=1, mode="valid", pad=1, co=0, i=0, j=0,
                 model="Conv2D (true)")
 
-FALLBACK = ("[The channel-sum explorer appears here when you run this cell in JupyterLab: pick an output pixel, "
-            "or press play, and watch each channel's window, kernel slice, products and partial sum add up to the "
-            "output value. If you have run it and still read this line, JupyterLab is missing the widget "
-            "extension: see notebooks/00-setup-check.ipynb, section 3.]")
+FALLBACK = fallback("The channel-sum explorer appears here when you run this cell in JupyterLab: pick an output "
+                    "pixel, or press play, and watch each channel's window, kernel slice, products and partial sum "
+                    "add up to the output value.")
 
 
-class ChannelSumExplorer:
+class ChannelSumExplorer(Explorer):
     """Sliders, a play button and toggles over :func:`channel_sum_state` and :func:`draw_channel_sum`.
 
     Parameters
@@ -408,10 +400,7 @@ class ChannelSumExplorer:
     def __init__(self, weights=None, names=None, **values):
         import ipywidgets as w
 
-        unknown = set(values) - set(DEFAULTS)
-        if unknown:
-            raise TypeError(f"unknown control(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}")
-        v = {**DEFAULTS, **values}
+        v = self._start(values, DEFAULTS)
         self.weights = weights
         self.names = names
         presets = [p for p in PRESETS if p != "layer weights" or weights is not None]
@@ -435,22 +424,14 @@ class ChannelSumExplorer:
                                      tooltips=list(WRONG_MODELS.values()), style={"button_width": "150px"}),
         }
         self.numbers = w.HTML()
-        self.image = w.Image(format="png")
         self.picture = None
-        self.state = None
-        self.last_update_ms = float("nan")
-        self._updating = False
-        for name, control in self.controls.items():
-            control.observe(self._on_play if name == "play" else self._on_change, names="value")
         c = self.controls
         shape = w.VBox([c["C_in"], c["C_out"], c["KH"], c["KW"]])
         geo = w.VBox([c["stride"], c["mode"], c["pad"]])
         pick = w.VBox([c["co"], c["i"], c["j"], w.HBox([w.Label("play:"), c["play"]])])
-        legend = w.HTML("<small>The picture: each input channel (padding in light blue) with the window in red; "
-                        "on the right the output map of filter co, filled in up to the chosen pixel.</small>")
-        self.widget = panel_of([c["preset"], w.HBox([shape, geo, pick]), c["model"], self.numbers, legend,
-                                self.image], FALLBACK)
-        self.update()
+        note = legend("The picture: each input channel (padding in light blue) with the window in red; "
+                      "on the right the output map of filter co, filled in up to the chosen pixel.")
+        self._finish([c["preset"], w.HBox([shape, geo, pick]), c["model"], self.numbers, note, self.image], FALLBACK)
 
     @property
     def padding(self):
@@ -463,69 +444,37 @@ class ChannelSumExplorer:
         return preset_data(c["preset"].value, c["C_in"].value, c["C_out"].value, c["KH"].value, c["KW"].value,
                            weights=self.weights)
 
-    def update(self):
-        """Recompute and redraw from the control values."""
-        start = time.perf_counter()
+    def _redraw(self):
         c = self.controls
         layer = c["preset"].value == "layer weights"
         for k in ("C_in", "C_out", "KH", "KW"):
             c[k].disabled = layer
         c["pad"].disabled = c["mode"].value != "explicit"
         x, wt, b = self.data()
-        self._updating = True
-        try:
+        with self._quiet():
             if layer:  # the layer fixes the shape: show it on the (disabled) sliders
                 for k, n in zip(("KH", "KW", "C_in", "C_out"), wt.shape):
                     c[k].max = max(c[k].max, n)
                     c[k].value = n
-            state = channel_sum_state(x, wt, b, stride=c["stride"].value, padding=self.padding,
-                                      position=(c["i"].value, c["j"].value), co=c["co"].value)
-        except ValueError as err:
-            self.state = None
-            self.numbers.value = f"<b style='color:#cb181d'>No output:</b> {err}"
-            self._updating = False
-            self.last_update_ms = (time.perf_counter() - start) * 1e3
-            return
-        try:
+            try:
+                state = channel_sum_state(x, wt, b, stride=c["stride"].value, padding=self.padding,
+                                          position=(c["i"].value, c["j"].value), co=c["co"].value)
+            except ValueError as err:
+                self.state = None
+                self.numbers.value = f"<b style='color:#cb181d'>No output:</b> {err}"
+                return
             ho, wo = state.out
             for k, n in (("i", ho), ("j", wo), ("co", wt.shape[3])):
                 c[k].max = n - 1
             c["play"].max = ho * wo - 1
             c["play"].value = state.step
-        finally:
-            self._updating = False
         self.state = state
         self.numbers.value = numbers_html(state, c["model"].value, self.names)
         self.picture = channel_sum_raster(state)
-        self.image.value = rgb_png(self.picture)
-        self.image.width = self.picture.shape[1]  # native size: one array cell is 22 screen pixels
-        self.last_update_ms = (time.perf_counter() - start) * 1e3
+        self._show(self.picture)
 
-    def _on_change(self, change):
-        if not self._updating:
-            self.update()
-
-    def _on_play(self, change):
-        if self._updating or self.state is None:
-            return
-        wo = self.state.out[1]
-        self._updating = True
-        try:
-            self.controls["i"].value, self.controls["j"].value = divmod(change["new"], wo)
-        finally:
-            self._updating = False
-        self.update()
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
-
-
-def panel_of(children, text):
-    from ..widgets import panel
-
-    return panel(children, text=text)
+    def _output_width(self) -> int:
+        return self.state.out[1]
 
 
 def numbers_html(s: ChannelSumState, model: str = "Conv2D (true)", names=None) -> str:

@@ -15,13 +15,12 @@ wires them to a slider over the valid ``groups``.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from ...counting import Counts, conv2d_counts
-from ._ui import new_figure, png_bytes
+from ._ui import Explorer, fallback, new_figure, png_bytes
 
 __all__ = ["GroupsState", "valid_groups", "groups_state", "draw_groups", "GroupsExplorer"]
 
@@ -153,25 +152,19 @@ def counts_html(s: GroupsState) -> str:
 
 DEFAULTS = dict(C_in=8, C_out=8, KH=3, groups=1, separable=False)
 
-FALLBACK = ("[The groups explorer appears here when you run this cell in JupyterLab: slide from groups=1 to "
-            "depthwise, add a 1x1 stage, and watch the channel connections, parameters and multiply-adds change. "
-            "If you have run it and still read this line, JupyterLab is missing the widget extension: see "
-            "notebooks/00-setup-check.ipynb, section 3.]")
+FALLBACK = fallback("The groups explorer appears here when you run this cell in JupyterLab: slide from groups=1 "
+                    "to depthwise, add a 1x1 stage, and watch the channel connections, parameters and "
+                    "multiply-adds change.")
 
 
-class GroupsExplorer:
+class GroupsExplorer(Explorer):
     """``C_in``, ``C_out``, ``KH`` sliders, a ``groups`` SelectionSlider over :func:`valid_groups` and a
     ``1x1 stage`` checkbox; an 8 x 8 output.  Attributes as the other explorers."""
 
     def __init__(self, **values):
         import ipywidgets as w
 
-        from ..widgets import panel
-
-        unknown = set(values) - set(DEFAULTS)
-        if unknown:
-            raise TypeError(f"unknown control(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}")
-        v = {**DEFAULTS, **values}
+        v = self._start(values, DEFAULTS)
         lay = w.Layout(width="260px")
         c = self.controls = {
             "C_in": w.IntSlider(value=v["C_in"], min=1, max=8, description="C_in", layout=lay),
@@ -183,29 +176,18 @@ class GroupsExplorer:
                                     indent=False),
         }
         self.numbers = w.HTML()
-        self.image = w.Image(format="png")
         self.figure = None
-        self.state = None
-        self.last_update_ms = float("nan")
-        self._updating = False
-        for control in c.values():
-            control.observe(self._on_change, names="value")
-        self.widget = panel([w.HBox([w.VBox([c["C_in"], c["C_out"], c["KH"]]), w.VBox([c["groups"], c["separable"]])]),
-                             self.numbers, self.image], text=FALLBACK)
-        self.update()
+        self._finish([w.HBox([w.VBox([c["C_in"], c["C_out"], c["KH"]]), w.VBox([c["groups"], c["separable"]])]),
+                      self.numbers, self.image], FALLBACK)
 
-    def update(self):
-        start = time.perf_counter()
+    def _redraw(self):
         c = self.controls
         options = valid_groups(c["C_in"].value, c["C_out"].value, c["separable"].value)
-        self._updating = True
-        try:
+        with self._quiet():
             if list(c["groups"].options) != options:
                 keep = c["groups"].value if c["groups"].value in options else 1
                 c["groups"].options = options
                 c["groups"].value = keep
-        finally:
-            self._updating = False
         s = groups_state(c["C_in"].value, c["C_out"].value, c["groups"].value, c["KH"].value,
                          separable=c["separable"].value)
         self.state = s
@@ -213,13 +195,3 @@ class GroupsExplorer:
         self.figure = draw_groups(s, self.figure)
         self.image.value = png_bytes(self.figure)
         self.image.width = int(self.figure.get_figwidth() * 72)
-        self.last_update_ms = (time.perf_counter() - start) * 1e3
-
-    def _on_change(self, change):
-        if not self._updating:
-            self.update()
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)

@@ -18,7 +18,6 @@ it (up to ``KH*KW`` times).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +26,8 @@ from ...conv import conv2d
 from ...gemm import col2im, im2col
 from ...geometry import conv_geometry
 from ...reference import zero_pad
-from ._ui import BLUE, cells_rgb, draw_box, fmt, hstack, html_grid, mark_cells, pad_mask, rgb_png
+from ._ui import (BLUE, Explorer, PaddedLayer, cells_rgb, draw_box, fallback, fmt, hstack, html_grid, legend,
+                  mark_cells, pad_mask, vstack)
 from .channel_sum import preset_data
 
 __all__ = ["Im2colLinkState", "im2col_link_state", "column_labels", "copy_counts", "im2col_raster",
@@ -54,7 +54,7 @@ def copy_counts(hw, khw, stride=1, padding="valid") -> np.ndarray:
 
 
 @dataclass
-class Im2colLinkState:
+class Im2colLinkState(PaddedLayer):
     """What the linker shows.
 
     Attributes
@@ -72,13 +72,6 @@ class Im2colLinkState:
     copies : (H, W) int, :func:`copy_counts`
     """
 
-    x: np.ndarray
-    w: np.ndarray
-    b: np.ndarray
-    xp: np.ndarray
-    pads: tuple
-    out: tuple
-    stride: tuple
     cols: np.ndarray
     labels: list
     position: tuple
@@ -159,8 +152,6 @@ def im2col_raster(s: Im2colLinkState, mode: str = "pixel"):
     else:
         draw_box(patch, 0, s.column, s.cols.shape[0], 1, cell=cell, t=2)
         draw_box(kmat, s.column, 0, 1, c_out, cell=cell, t=2)
-    from ._ui import vstack
-
     return hstack([vstack(chans, gap=10), patch, kmat], gap=24)
 
 
@@ -202,15 +193,15 @@ def column_html(s: Im2colLinkState) -> str:
             + html_grid(s.copies, caption="copies per input pixel"))
 
 
+FALLBACK = fallback("The im2col linker appears here when you run this cell in JupyterLab: pick an output pixel "
+                    "and see its window, its row of the patch matrix, a kernel column and their dot product; or "
+                    "pick a patch-matrix column and see which input pixels it copies.")
+
+#: Starting values of the controls; the input is always 5 x 5.
 DEFAULTS = dict(C_in=2, C_out=2, KH=2, KW=2, stride=1, mode="valid", view="pixel", co=0, i=0, j=0, column=0)
 
-FALLBACK = ("[The im2col linker appears here when you run this cell in JupyterLab: pick an output pixel and see "
-            "its window, its row of the patch matrix, a kernel column and their dot product; or pick a patch-matrix "
-            "column and see which input pixels it copies. If you have run it and still read this line, JupyterLab "
-            "is missing the widget extension: see notebooks/00-setup-check.ipynb, section 3.]")
 
-
-class Im2colExplorer:
+class Im2colExplorer(Explorer):
     """Sliders over :func:`im2col_link_state`: input 5 x 5 of random integers (seed 0).
 
     Attributes
@@ -224,12 +215,7 @@ class Im2colExplorer:
     def __init__(self, **values):
         import ipywidgets as w
 
-        from ..widgets import panel
-
-        unknown = set(values) - set(DEFAULTS)
-        if unknown:
-            raise TypeError(f"unknown control(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}")
-        v = {**DEFAULTS, **values}
+        v = self._start(values, DEFAULTS)
         lay = w.Layout(width="230px")
         ranges = dict(C_in=(1, 3), C_out=(1, 3), KH=(1, 3), KW=(1, 3), stride=(1, 2), co=(0, 0), i=(0, 0), j=(0, 0),
                       column=(0, 0))
@@ -243,24 +229,16 @@ class Im2colExplorer:
                                                          ("patch column → input pixels", "column")],
                                                 value=v["view"], description="pick", style={"button_width": "200px"})
         self.numbers = w.HTML()
-        self.image = w.Image(format="png")
-        self.state = None
-        self.last_update_ms = float("nan")
-        self._updating = False
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
         c = self.controls
-        self.widget = panel([c["view"], w.HBox([w.VBox([c[k] for k in ("C_in", "C_out", "KH", "KW")]),
-                                                w.VBox([c["stride"], c["mode"]]),
-                                                w.VBox([c[k] for k in ("i", "j", "co", "column")])]),
-                             self.numbers,
-                             w.HTML("<small>The picture: the input channels (padding light blue), the patch matrix "
-                                    "(one row per output pixel), the kernel matrix (one column per filter).</small>"),
-                             self.image], text=FALLBACK)
-        self.update()
+        self._finish([c["view"], w.HBox([w.VBox([c[k] for k in ("C_in", "C_out", "KH", "KW")]),
+                                         w.VBox([c["stride"], c["mode"]]),
+                                         w.VBox([c[k] for k in ("i", "j", "co", "column")])]),
+                      self.numbers,
+                      legend("The picture: the input channels (padding light blue), the patch matrix "
+                             "(one row per output pixel), the kernel matrix (one column per filter)."),
+                      self.image], FALLBACK)
 
-    def update(self):
-        start = time.perf_counter()
+    def _redraw(self):
         c = self.controls
         x, wt, b = preset_data("random integers", c["C_in"].value, c["C_out"].value, c["KH"].value, c["KW"].value)
         view = c["view"].value
@@ -269,24 +247,9 @@ class Im2colExplorer:
         c["column"].disabled = view != "column"
         state = im2col_link_state(x, wt, b, stride=c["stride"].value, padding=c["mode"].value,
                                   position=(c["i"].value, c["j"].value), co=c["co"].value, column=c["column"].value)
-        self._updating = True
-        try:
+        with self._quiet():
             for k, n in (("i", state.out[0]), ("j", state.out[1]), ("co", wt.shape[3]), ("column", state.cols.shape[1])):
                 c[k].max = n - 1
-        finally:
-            self._updating = False
         self.state = state
         self.numbers.value = pixel_html(state) if view == "pixel" else column_html(state)
-        picture = im2col_raster(state, view)
-        self.image.value = rgb_png(picture)
-        self.image.width = picture.shape[1]
-        self.last_update_ms = (time.perf_counter() - start) * 1e3
-
-    def _on_change(self, change):
-        if not self._updating:
-            self.update()
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
+        self._show(im2col_raster(state, view))

@@ -11,13 +11,12 @@ it, :class:`SlidingWindowExplorer` steps it with sliders and a play button.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from ...reference import correlate2d
-from ._ui import cells_rgb, draw_box, fmt, hstack, html_grid, play_control, rgb_png
+from ._ui import Explorer, cells_rgb, draw_box, fallback, fmt, hstack, html_grid, legend, play_control
 
 __all__ = ["SlidingWindowState", "sliding_window_state", "sliding_window_raster", "example_data",
            "SlidingWindowExplorer"]
@@ -101,13 +100,11 @@ def numbers_html(s: SlidingWindowState) -> str:
 
 DEFAULTS = dict(KH=3, KW=3, i=0, j=0, flip=False)
 
-FALLBACK = ("[The sliding-window explorer appears here when you run this cell in JupyterLab: step the window over "
-            "the image, or press play, and watch the products and the output cell they fill. If you have run it "
-            "and still read this line, JupyterLab is missing the widget extension: see "
-            "notebooks/00-setup-check.ipynb, section 3.]")
+FALLBACK = fallback("The sliding-window explorer appears here when you run this cell in JupyterLab: step the "
+                    "window over the image, or press play, and watch the products and the output cell they fill.")
 
 
-class SlidingWindowExplorer:
+class SlidingWindowExplorer(Explorer):
     """Step the window over a 6 x 6 integer image (seed 0); toggle the kernel flip.
 
     Attributes
@@ -119,12 +116,7 @@ class SlidingWindowExplorer:
     def __init__(self, x=None, k=None, **values):
         import ipywidgets as w
 
-        from ..widgets import panel
-
-        unknown = set(values) - set(DEFAULTS)
-        if unknown:
-            raise TypeError(f"unknown control(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}")
-        v = {**DEFAULTS, **values}
+        v = self._start(values, DEFAULTS)
         self.x = None if x is None else np.asarray(x, float)
         self.k = None if k is None else np.asarray(k, float)
         lay = w.Layout(width="240px")
@@ -141,56 +133,26 @@ class SlidingWindowExplorer:
             c["KH"].value, c["KW"].value = self.k.shape
             c["KH"].disabled = c["KW"].disabled = True
         self.numbers = w.HTML()
-        self.image = w.Image(format="png")
-        self.state = None
-        self.last_update_ms = float("nan")
-        self._updating = False
-        for name, control in c.items():
-            control.observe(self._on_play if name == "play" else self._on_change, names="value")
-        self.widget = panel([c["flip"], w.HBox([w.VBox([c["KH"], c["KW"]]), w.VBox([c["i"], c["j"]]),
-                                                w.HBox([w.Label("play:"), c["play"]])]),
-                             self.numbers,
-                             w.HTML("<small>The picture: the image with the window in red, the kernel as it is laid "
-                                    "on the window, the output filled in up to the current cell.</small>"),
-                             self.image], text=FALLBACK)
-        self.update()
+        self._finish([c["flip"], w.HBox([w.VBox([c["KH"], c["KW"]]), w.VBox([c["i"], c["j"]]),
+                                         w.HBox([w.Label("play:"), c["play"]])]),
+                      self.numbers,
+                      legend("The picture: the image with the window in red, the kernel as it is laid "
+                             "on the window, the output filled in up to the current cell."),
+                      self.image], FALLBACK)
 
-    def update(self):
-        start = time.perf_counter()
+    def _redraw(self):
         c = self.controls
         x, k = example_data(kh=c["KH"].value, kw=c["KW"].value)
         x = x if self.x is None else self.x
         k = k if self.k is None else self.k
         s = sliding_window_state(x, k, position=(c["i"].value, c["j"].value), flip=c["flip"].value)
-        self._updating = True
-        try:
+        with self._quiet():
             c["i"].max, c["j"].max = s.y.shape[0] - 1, s.y.shape[1] - 1
             c["play"].max = s.y.size - 1
             c["play"].value = s.step
-        finally:
-            self._updating = False
         self.state = s
         self.numbers.value = numbers_html(s)
-        pic = sliding_window_raster(s)
-        self.image.value = rgb_png(pic)
-        self.image.width = pic.shape[1]
-        self.last_update_ms = (time.perf_counter() - start) * 1e3
+        self._show(sliding_window_raster(s))
 
-    def _on_change(self, change):
-        if not self._updating:
-            self.update()
-
-    def _on_play(self, change):
-        if self._updating or self.state is None:
-            return
-        self._updating = True
-        try:
-            self.controls["i"].value, self.controls["j"].value = divmod(change["new"], self.state.y.shape[1])
-        finally:
-            self._updating = False
-        self.update()
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
+    def _output_width(self) -> int:
+        return self.state.y.shape[1]
