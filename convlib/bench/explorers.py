@@ -1,6 +1,7 @@
 """How long one redraw of each explorer takes: ``python -m convlib.bench.explorers``.
 
-A redraw is everything a control change costs in the kernel: the state
+:func:`widget_update_ms` times the stride/padding explorer (``GeometryExplorer``) at its defaults;
+:func:`explorer_redraw_ms` the course's other explorers.  A redraw is everything a control change costs in the kernel: the state
 recomputed, the numbers' HTML and the picture's PNG.  Each explorer is set to
 its largest preset and one control is stepped through its values; the median
 wall time of ``repeats`` redraws (``last_update_ms``) is reported, in ms.
@@ -11,8 +12,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
+import time
 
-__all__ = ["explorer_redraw_ms", "BUDGET_MS"]
+import numpy as np
+
+__all__ = ["explorer_redraw_ms", "widget_update_ms", "BUDGET_MS"]
 
 BUDGET_MS = 50.0
 
@@ -48,6 +53,48 @@ def explorer_redraw_ms(repeats: int = 25) -> dict[str, float]:
                 times.append(e.last_update_ms)
         out[name] = statistics.median(times[:repeats])
     return out
+
+
+def widget_update_ms(repeats: int = 5) -> float | None:
+    """Median latency of one update of the stride/padding explorer, in ms.
+
+    Builds ``convlib.widgets.GeometryExplorer()`` at its default size and
+    changes its sliders (``stride``, ``padding``, ``KH``, ``H``,
+    ``dilation``) to another value and back, ``repeats`` times; every change
+    redraws synchronously through the widget's observers.
+
+    Returns
+    -------
+    float or None
+        Median ms per change; None when the widgets cannot be built here
+        (ipywidgets or matplotlib missing).
+    """
+    try:
+        import matplotlib
+
+        if "matplotlib.pyplot" not in sys.modules:
+            matplotlib.use("Agg")
+        from ..figures.widgets import GeometryExplorer
+    except ImportError:
+        return None
+    explorer = GeometryExplorer()
+    controls = explorer.controls
+    changes = []
+    for name in ("stride", "padding", "KH", "H", "dilation"):
+        slider = controls[name]
+        start = slider.value
+        other = start + 1 if start + 1 <= slider.max else start - 1
+        changes += [(slider, other), (slider, start)]
+    slider, value = changes[0]  # warm-up
+    slider.value = value
+    slider.value = changes[1][1]
+    times = []
+    for _ in range(max(1, repeats)):
+        for slider, value in changes:
+            t0 = time.perf_counter()
+            slider.value = value
+            times.append(time.perf_counter() - t0)
+    return float(np.median(times)) * 1e3
 
 
 def main(argv=None) -> int:

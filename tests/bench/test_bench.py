@@ -68,7 +68,7 @@ def test_json_has_the_keys_the_issue_names(results):
     text = json.dumps(results)  # plain JSON types only
     back = json.loads(text)
     for key in ("cases", "gemm_vs_tf_geomean", "gemm_peak_fraction_geomean", "gemm_peak_extra_bytes",
-                "widget_update_ms", "machine"):
+                "widget_update_ms", "explorer_redraw_ms", "machine"):
         assert key in back
     assert [c["name"] for c in back["cases"]] == [c.name for c in TINY]
     machine = back["machine"]
@@ -124,6 +124,42 @@ def test_table_names_every_case_and_method(results):
         for name in case["methods"]:
             assert f"  {name} " in table
     assert "target <= 1.3" in table and "machine:" in table
+
+
+def test_the_report_has_one_redraw_row_per_explorer(results):
+    pytest.importorskip("ipywidgets")
+    redraws = results["explorer_redraw_ms"]
+    assert set(redraws) == {"channel_sum", "im2col_link", "sliding_window", "groups"}
+    assert all(0 < ms < 10_000 for ms in redraws.values())
+    table = bench.format_table(results)
+    assert "explorer redraw, median at the largest preset" in table
+    for name, ms in redraws.items():
+        assert f"  {name:<16}{ms:>7.1f} ms" in table
+
+
+def test_without_widgets_there_are_no_widget_rows():
+    out = bench.run(cases=TINY[:1], repeats=1, with_tf=False, with_widget=False)
+    assert out["widget_update_ms"] is None and out["explorer_redraw_ms"] is None
+    assert "explorer redraw" not in bench.format_table(out)
+
+
+def test_one_module_a_concern_and_every_name_still_importable_from_the_package():
+    from convlib.bench import explorers, machine, report, timing
+
+    assert bench.time_methods is timing.time_methods and bench.measure_memory is timing.measure_memory
+    assert bench.machine_info is machine.machine_info and bench.format_table is report.format_table
+    assert bench.widget_update_ms is explorers.widget_update_ms
+    # what the notebooks call as bench.<name> (06, 06b)
+    for name in ("measure_memory", "patch_matrix_bytes", "machine_info", "suite", "run", "main", "Case"):
+        assert name in bench.__all__ and hasattr(bench, name), name
+    for mod in (timing, machine, report):  # the measurements and the table know nothing of the command line
+        assert "argparse" not in mod.__dict__
+
+
+def test_convlib_bench_subcommand_help():
+    out = subprocess.run([sys.executable, "-m", "convlib", "bench", "--help"], capture_output=True, text=True,
+                         check=True).stdout
+    assert "--quick" in out and "--json" in out
 
 
 def test_command_line_help():
