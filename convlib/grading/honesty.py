@@ -32,7 +32,7 @@ import inspect
 
 from .notebooks import nbgrader_meta
 
-__all__ = ["may_call", "library_calls", "apply_honesty", "resolve"]
+__all__ = ["may_call", "library_calls", "apply_honesty", "resolve", "allowed_sentence"]
 
 PACKAGE = "convlib"
 EXEMPT = ("convlib.checks", "convlib.checks_advanced", "convlib.grading")
@@ -151,22 +151,38 @@ def _parse(code: str):
         return None
 
 
+def _bound(node) -> set:
+    """Names a function binds itself (its parameters and assignments): not references to the learner's globals."""
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        return set()
+    args = node.args
+    out = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+    out |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+            out.add(sub.id)
+    return out
+
+
 def library_calls(functions, cells, allowed) -> list:
     """References to disallowed convlib functions from ``functions`` (names) defined in ``cells``.
 
-    ``cells`` is a list of ``(label, code)`` in run order: the learner's cells
-    and the source's read-only ones (for their imports).  Returns dicts
-    ``{"function", "call", "cell", "line"}`` (``line`` within that cell), one
-    per distinct call and function.
+    ``cells`` is a list of ``(label, code)`` or ``(label, code, learner)`` in
+    run order: the learner's cells (``learner`` true, the default) and the
+    source's read-only ones (``learner`` false: only their imports count).
+    Returns dicts ``{"function", "call", "cell", "line"}`` (``line`` within that
+    cell), one per distinct call and function.
     """
     aliases = {}
     defs = {}  # name -> (label, node): the learner's top-level functions and assigned expressions
-    for label, code in cells:
+    for label, code, *own in cells:
         tree = _parse(code)
         if tree is None:
             continue
         for stmt in tree.body:
             _Aliases(aliases).visit(stmt)
+            if own and not own[0]:
+                continue
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 defs[stmt.name] = (label, stmt)
             elif isinstance(stmt, ast.Assign):
@@ -182,12 +198,13 @@ def library_calls(functions, cells, allowed) -> list:
             continue
         visited.add(name)
         label, node = defs[name]
-        local = dict(aliases)
+        local, bound = dict(aliases), _bound(node)
         for sub in ast.walk(node):  # imports inside the function count too
             if isinstance(sub, (ast.Import, ast.ImportFrom, ast.Assign)):
                 _Aliases(local).visit(sub)
         for sub in ast.walk(node):
-            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id in defs and sub.id not in local:
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id in defs and \
+                    sub.id not in local and sub.id not in bound:
                 todo.append(sub.id)
             if not isinstance(sub, (ast.Attribute, ast.Name, ast.Call)):
                 continue
@@ -209,6 +226,16 @@ def _allowed_text(allowed) -> str:
     return ("numpy only" if not allowed else "numpy and " + ", ".join(allowed))
 
 
+def allowed_sentence(allowed) -> str:
+    """What a task's text tells the learner they may use (``solutions/`` carries it under each task)."""
+    if not allowed:
+        return ("*What you may use:* numpy, plain Python and your own functions from earlier tasks. The grader "
+                "reads your code: an answer that calls a convlib function scores 0 for this task.")
+    names = ", ".join(f"`{a}`" for a in allowed)
+    return (f"*What you may use:* numpy, plain Python, your own functions from earlier tasks and {names}. The "
+            f"grader reads your code: an answer that calls any other convlib function scores 0 for this task.")
+
+
 def apply_honesty(result, source_cells, submission_cells) -> None:
     """Flag (and score 0) the tasks of ``result`` whose answers call convlib functions they may not."""
     from .grade import learner_names, plan
@@ -223,7 +250,7 @@ def apply_honesty(result, source_cells, submission_cells) -> None:
         cells.append((label, step.code))
     by_id = {t.grade_id: t for t in result.tests}
     learner_cells = [(lab, code) for lab, code in cells if not lab.startswith("cell ")]
-    readonly = [(lab, code) for lab, code in cells if lab.startswith("cell ")]
+    readonly = [(lab, code) for lab, code in cells if lab.startswith("cell ")]  # the source's own cells
     for cell in source_cells:
         meta = nbgrader_meta(cell)
         gid = meta.get("grade_id")
@@ -238,8 +265,7 @@ def apply_honesty(result, source_cells, submission_cells) -> None:
         except SyntaxError:
             continue
         # Imports may come from anywhere, definitions only from the learner's cells.
-        calls = library_calls(names, readonly + learner_cells, allowed)
-        calls = [c for c in calls if not c["cell"].startswith("cell ")]
+        calls = library_calls(names, [(lab, code, False) for lab, code in readonly] + learner_cells, allowed)
         if not calls:
             continue
         test = by_id[gid]
