@@ -753,6 +753,22 @@ def main(argv=None) -> int:
                         help="where the sources are (default: the course's solutions/)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="notebooks graded at once, each in its own kernel (default 1)")
+    parser.add_argument("--report", metavar="FILE.html",
+                        help="also write the class report: one self-contained HTML page (misconceptions, pass "
+                             "rates, scores, each learner)")
+    parser.add_argument("--feedback", metavar="DIR",
+                        help="also write one HTML feedback page per learner into DIR (no hidden case shown)")
+    from .limits import DEFAULT_LIMITS, Limits
+
+    parser.add_argument("--memory", type=int, default=DEFAULT_LIMITS.rss_mb, metavar="MB",
+                        help=f"memory of a submission's processes together (default {DEFAULT_LIMITS.rss_mb})")
+    parser.add_argument("--address-space", type=int, default=DEFAULT_LIMITS.address_space_mb, metavar="MB",
+                        help="address space per process, RLIMIT_AS (default "
+                             f"{DEFAULT_LIMITS.address_space_mb}; TensorFlow needs about 2000)")
+    parser.add_argument("--cpu", type=int, default=DEFAULT_LIMITS.cpu_s, metavar="SECONDS",
+                        help=f"CPU time per kernel (default {DEFAULT_LIMITS.cpu_s})")
+    parser.add_argument("--processes", type=int, default=DEFAULT_LIMITS.processes, metavar="N",
+                        help=f"processes a submission may start (default {DEFAULT_LIMITS.processes})")
     args = parser.parse_args(argv)
     if args.timeout <= 0:
         parser.error("--timeout must be positive")
@@ -771,14 +787,32 @@ def main(argv=None) -> int:
     def progress(result, seconds):
         print(f"graded {result.path} in {seconds:.1f} s", file=sys.stderr, flush=True)
 
+    limits = Limits(address_space_mb=args.address_space, rss_mb=args.memory, cpu_s=args.cpu,
+                    processes=args.processes, file_mb=DEFAULT_LIMITS.file_mb)
+    for opt, folder in (("--report", args.report and Path(args.report).resolve().parent),):
+        if folder and not folder.is_dir():
+            parser.error(f"the folder for {opt} does not exist: {folder}")
+    start = time.perf_counter()
     try:
-        report = grade_paths(args.paths, args.solutions, args.timeout, progress, args.jobs)
+        report = grade_paths(args.paths, args.solutions, args.timeout, progress, args.jobs, limits)
     except ValueError as exc:  # a broken source notebook
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(format_report(report))
+    seconds = time.perf_counter() - start
     if args.json:
         write_json_atomic(args.json, report)
+    if args.report:
+        from .report import write_report
+
+        n = len(report["notebooks"])
+        write_report(report, args.report, timing=f"Graded in {seconds:.0f} s with --jobs {args.jobs} ({n} notebooks).")
+        print(f"class report: {args.report}", file=sys.stderr)
+    if args.feedback:
+        from .feedback import write_feedback
+
+        pages = write_feedback(report, args.feedback)
+        print(f"feedback: {len(pages)} page{'s' * (len(pages) != 1)} in {args.feedback}", file=sys.stderr)
     ok = all(nb["status"] == "graded" for nb in report["notebooks"])
     return 0 if ok else 1
 
