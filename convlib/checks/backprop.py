@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..backward import conv2d_backward as _conv2d_backward
 from ..conv import conv2d as _conv2d
 from .common import _concatenate, _default_rng, _run, _shape_label, _zeros
+from .misconceptions import hint
 
 __all__ = [
     "check_bias_grad",
@@ -40,23 +41,23 @@ def check_bias_grad(fn, *, seed=0):
     cases = [((dy,), _shape_label(dy=dy), lambda dy=dy: dy.sum(axis=(0, 1, 2)), dict(dy=dy))
              for _, _, dy in _grad_cases(rng)]
     candidates = [
-        ("you averaged; b[co] is added to EVERY output value of map co, in every image, so its gradient adds "
-         "them all up: a sum over N, Ho and Wo", lambda c: c.info["dy"].mean(axis=(0, 1, 2))),
-        ("this uses the first image only; the same bias is added in every image of the batch, so its gradient "
-         "sums over the images too", lambda c: c.info["dy"][0].sum(axis=(0, 1)) if len(c.info["dy"]) > 1 else None),
-        ("you averaged over the batch (a sum over Ho and Wo, then a mean over N); the same bias is added in every "
-         "image, and the loss adds the images' contributions: sum over N as well",
+        (hint("grad-averaged", "you averaged; b[co] is added to EVERY output value of map co, in every image, so its gradient adds "
+         "them all up: a sum over N, Ho and Wo"), lambda c: c.info["dy"].mean(axis=(0, 1, 2))),
+        (hint("grad-first-image", "this uses the first image only; the same bias is added in every image of the batch, so its gradient "
+         "sums over the images too"), lambda c: c.info["dy"][0].sum(axis=(0, 1)) if len(c.info["dy"]) > 1 else None),
+        (hint("grad-batch-mean", "you averaged over the batch (a sum over Ho and Wo, then a mean over N); the same bias is added in every "
+         "image, and the loss adds the images' contributions: sum over N as well"),
          lambda c: c.info["dy"].sum(axis=(1, 2)).mean(axis=0) if len(c.info["dy"]) > 1 else None),
-        ("you averaged over the positions (a mean over Ho and Wo); b[co] is added at EVERY position of map co, "
-         "so its gradient is the sum over N, Ho and Wo", lambda c: c.info["dy"].mean(axis=(1, 2)).sum(axis=0)),
+        (hint("grad-position-mean", "you averaged over the positions (a mean over Ho and Wo); b[co] is added at EVERY position of map co, "
+         "so its gradient is the sum over N, Ho and Wo"), lambda c: c.info["dy"].mean(axis=(1, 2)).sum(axis=0)),
     ]
 
     def shape_hint(case, actual):
         dy = case.info["dy"]
         if actual.shape == (dy.shape[0], dy.shape[3]):
-            return "you kept the batch axis: the bias is shared by all images, so sum over N as well (shape (C_out,))"
+            return hint("grad-batch-kept", "you kept the batch axis: the bias is shared by all images, so sum over N as well (shape (C_out,))")
         if actual.ndim == 0:
-            return "you summed over the channels as well: db has one entry per filter, shape (C_out,)"
+            return hint("grad-summed-channels", "you summed over the channels as well: db has one entry per filter, shape (C_out,)")
         return None
 
     _run(fn, cases, candidates, name="bias_grad(dy)", shape_hints=shape_hint,
@@ -81,26 +82,26 @@ def check_kernel_grad(fn, *, seed=0):
         return _concatenate([one] * x.shape[3], axis=2)
 
     candidates = [
-        ("every channel got the same gradient slice (one 2-D gradient shared by all channels, computed from the "
-         "channels' sum). Each slice dw[:, :, ci, co] correlates ITS OWN input channel x[..., ci] with dy[..., co]",
+        (hint("grad-channels-shared", "every channel got the same gradient slice (one 2-D gradient shared by all channels, computed from the "
+         "channels' sum). Each slice dw[:, :, ci, co] correlates ITS OWN input channel x[..., ci] with dy[..., co]"),
          lambda c: shared(c) if c.info["x"].shape[3] > 1 else None),
-        ("your dw is flipped in both spatial axes: dw[kh, kw] pairs x[i + kh, j + kw] with dy[i, j] -- a "
-         "cross-correlation of x with dy, no flip", lambda c: c.expected[::-1, ::-1]),
-        ("this uses the first image only: the loss adds over the batch, so dw adds every image's contribution",
+        (hint("kernel-flipped", "your dw is flipped in both spatial axes: dw[kh, kw] pairs x[i + kh, j + kw] with dy[i, j] -- a "
+         "cross-correlation of x with dy, no flip"), lambda c: c.expected[::-1, ::-1]),
+        (hint("grad-first-image", "this uses the first image only: the loss adds over the batch, so dw adds every image's contribution"),
          lambda c: _dw(c.info["x"][:1], c.info["dy"][:1]) if len(c.info["x"]) > 1 else None),
-        ("you averaged over the batch; the gradient of a sum over images is the sum of their gradients",
+        (hint("grad-batch-mean", "you averaged over the batch; the gradient of a sum over images is the sum of their gradients"),
          lambda c: c.expected / len(c.info["x"]) if len(c.info["x"]) > 1 else None),
-        ("your dw has axes (KH, KW, C_out, C_in); it must have the kernel's own shape (KH, KW, C_in, C_out)",
+        (hint("grad-channel-axes-swapped", "your dw has axes (KH, KW, C_out, C_in); it must have the kernel's own shape (KH, KW, C_in, C_out)"),
          lambda c: c.expected.transpose(0, 1, 3, 2) if c.info["x"].shape[3] == c.info["dy"].shape[3] else None),
     ]
 
     def shape_hint(case, actual):
         kh, kw, c_in, c_out = case.expected.shape
         if actual.shape == (kh, kw, c_out, c_in):
-            return "your dw has axes (KH, KW, C_out, C_in); it must have the kernel's own shape (KH, KW, C_in, C_out)"
+            return hint("grad-channel-axes-swapped", "your dw has axes (KH, KW, C_out, C_in); it must have the kernel's own shape (KH, KW, C_in, C_out)")
         if actual.shape == (kh, kw, c_out) or actual.shape == (kh, kw):
-            return ("your dw has no C_in axis: each input channel has its own weights, so each gets its own "
-                    "gradient slice -- dw has the kernel's shape (KH, KW, C_in, C_out)")
+            return (hint("kernel-2d", "your dw has no C_in axis: each input channel has its own weights, so each gets its own "
+                    "gradient slice -- dw has the kernel's shape (KH, KW, C_in, C_out)"))
         return None
 
     _run(fn, cases, candidates, name="kernel_grad(x, dy)", shape_hints=shape_hint,
@@ -131,25 +132,25 @@ def check_input_grad(fn, *, seed=0):
         return _concatenate([one] * w.shape[2], axis=3)
 
     candidates = [
-        ("the kernel is not turned by 180 degrees: written as a forward correlation, the backward pass uses "
-         "w[::-1, ::-1] (with the channel axes swapped) on the zero-padded dy",
+        (hint("kernel-not-flipped", "the kernel is not turned by 180 degrees: written as a forward correlation, the backward pass uses "
+         "w[::-1, ::-1] (with the channel axes swapped) on the zero-padded dy"),
          lambda c: _full(c.info["dy"], c.info["w"].transpose(0, 1, 3, 2))),
-        ("every input channel got the same gradient. The forward pass SUMS the channels, so backward each "
-         "channel ci receives dy through its OWN slices w[:, :, ci, :]",
+        (hint("grad-channels-shared", "every input channel got the same gradient. The forward pass SUMS the channels, so backward each "
+         "channel ci receives dy through its OWN slices w[:, :, ci, :]"),
          lambda c: same_for_all(c) if c.info["w"].shape[2] > 1 else None),
-        ("only filter 0's gradient came back: each input channel feeds all C_out filters, so dx[..., ci] adds "
-         "the contributions from every dy[..., co]",
+        (hint("grad-first-filter", "only filter 0's gradient came back: each input channel feeds all C_out filters, so dx[..., ci] adds "
+         "the contributions from every dy[..., co]"),
          lambda c: _dx(c.info["dy"][..., :1], c.info["w"][..., :1]) if c.info["w"].shape[3] > 1 else None),
     ]
 
     def shape_hint(case, actual):
         expected = case.expected
         if actual.ndim == 4 and actual.shape[3] == case.info["w"].shape[3] != expected.shape[3]:
-            return ("your dx has C_out channels; swap the kernel's channel axes, w.transpose(0, 1, 3, 2): backward, "
-                    "the C_out gradient maps go in and the C_in input channels come out")
+            return (hint("grad-channel-axes-swapped", "your dx has C_out channels; swap the kernel's channel axes, w.transpose(0, 1, 3, 2): backward, "
+                    "the C_out gradient maps go in and the C_in input channels come out"))
         if actual.ndim == 4 and actual.shape[1] < expected.shape[1]:
-            return ("your dx is smaller than x: the backward pass is a FULL convolution -- pad dy with KH - 1 rows "
-                    "and KW - 1 columns of zeros on every side, so every input pixel gets its gradient")
+            return (hint("grad-not-full", "your dx is smaller than x: the backward pass is a FULL convolution -- pad dy with KH - 1 rows "
+                    "and KW - 1 columns of zeros on every side, so every input pixel gets its gradient"))
         return None
 
     _run(fn, cases, candidates, name="input_grad(dy, w)", shape_hints=shape_hint,

@@ -7,6 +7,7 @@ from functools import partial
 from ..conv import conv2d as _conv2d
 from .common import _forgot_sum_shape, FLIP_HINT, FORGOT_SUM_HINT, MEAN_HINT, SHARED_KERNEL_HINT, _corr, _default_rng, _ints, _shape_label, _stack
 from .engine import Candidate, Case, as_result_array, run_cases
+from .misconceptions import hint
 
 __all__ = [
     "check_partial_maps",
@@ -44,15 +45,15 @@ def check_partial_maps(fn, *, seed=0):
         cases.append(Case((x, w), _shape_label(x=x, w=w), partial(_maps, x, w), x=x, w=w))
     cands = [
         Candidate(
-            "your maps are channels-last (Ho, Wo, C_in); this function returns maps[c] for each channel c: "
-            "(C_in, Ho, Wo)", lambda c: c.expected.transpose(1, 2, 0)),
+            hint("maps-channels-last", "your maps are channels-last (Ho, Wo, C_in); this function returns maps[c] for each channel c: "
+            "(C_in, Ho, Wo)"), lambda c: c.expected.transpose(1, 2, 0)),
         Candidate(SHARED_KERNEL_HINT,
                   lambda c: _maps(c.info["x"], _stack([c.info["w"][:, :, 0]] * c.info["w"].shape[2], axis=-1))),
         Candidate(
-            "you summed the maps already; this function returns the C_in partial maps BEFORE the sum",
+            hint("summed-too-early", "you summed the maps already; this function returns the C_in partial maps BEFORE the sum"),
             lambda c: c.expected.sum(axis=0)),
         Candidate(
-            "channel c is paired with the wrong kernel slice: x[:, :, c] goes with w[:, :, c]",
+            hint("slices-misaligned", "channel c is paired with the wrong kernel slice: x[:, :, c] goes with w[:, :, c]"),
             lambda c: _maps(c.info["x"], c.info["w"][:, :, ::-1])),
         Candidate(FLIP_HINT, lambda c: _maps(c.info["x"], c.info["w"][::-1, ::-1])),
     ]
@@ -80,9 +81,9 @@ def check_channel_sum(fn, *, seed=0):
         Candidate(SHARED_KERNEL_HINT,
                   lambda c: _corr(c.info["x"].sum(axis=2), c.info["w"][:, :, 0]) + c.info["b"]),
         Candidate(
-            "the bias is added once per channel (C_in times); it is added ONCE, after the channel sum",
+            hint("bias-per-channel", "the bias is added once per channel (C_in times); it is added ONCE, after the channel sum"),
             lambda c: c.expected + (c.info["x"].shape[2] - 1) * c.info["b"]),
-        Candidate("the bias b is missing: add it once, after the channel sum", lambda c: c.expected - c.info["b"]),
+        Candidate(hint("bias-missing", "the bias b is missing: add it once, after the channel sum"), lambda c: c.expected - c.info["b"]),
         Candidate(FLIP_HINT, lambda c: _conv2d(c.info["x"], c.info["w"][::-1, ::-1, :, None], [c.info["b"]])[..., 0]),
     ]
     run_cases(fn, cases, name="conv_one_filter(x, w, b)", convert=as_result_array, candidates=cands,
@@ -105,30 +106,30 @@ def check_conv3d_channels(fn, *, seed=0):
         cases.append(Case((x, k), _shape_label(x=x, k=k), partial(_conv3d, x, k), x=x, k=k))
     cands = [
         Candidate(
-            "the depth axis comes first; keep channels last: (Ho, Wo, C - KD + 1)",
+            hint("depth-axis-first", "the depth axis comes first; keep channels last: (Ho, Wo, C - KD + 1)"),
             lambda c: c.expected.transpose(2, 0, 1)),
         Candidate(
-            "the kernel's depth axis is reversed (k[:, :, ::-1]): kernel slice k[:, :, j] meets channel d + j",
+            hint("depth-reversed", "the kernel's depth axis is reversed (k[:, :, ::-1]): kernel slice k[:, :, j] meets channel d + j"),
             lambda c: _conv3d(c.info["x"], c.info["k"][:, :, ::-1])),
         Candidate(
-            "the kernel is flipped in all three axes: that is true 3-D convolution; Conv3D, like Conv2D, "
-            "cross-correlates", lambda c: _conv3d(c.info["x"], c.info["k"][::-1, ::-1, ::-1])),
+            hint("kernel-flipped", "the kernel is flipped in all three axes: that is true 3-D convolution; Conv3D, like Conv2D, "
+            "cross-correlates"), lambda c: _conv3d(c.info["x"], c.info["k"][::-1, ::-1, ::-1])),
         Candidate(
-            "this is only the first depth position (what Conv2D gives when KD == C); a kernel that slides "
-            "through the channels has C - KD + 1 depth positions", lambda c: c.expected[..., :1]),
+            hint("depth-one-position", "this is only the first depth position (what Conv2D gives when KD == C); a kernel that slides "
+            "through the channels has C - KD + 1 depth positions"), lambda c: c.expected[..., :1]),
         Candidate(
-            "the last depth position is missing: a KD-deep kernel fits at C - KD + 1 depth positions, "
-            "range(C - KD + 1), not range(C - KD)",
+            hint("window-count-off-by-one", "the last depth position is missing: a KD-deep kernel fits at C - KD + 1 depth positions, "
+            "range(C - KD + 1), not range(C - KD)"),
             lambda c: c.expected[..., :-1] if c.expected.shape[2] > 1 else None),
         Candidate(
-            "this is only the first depth position (what Conv2D gives when KD == C); a kernel that slides "
-            "through the channels has C - KD + 1 depth positions", lambda c: c.expected[..., 0]),
+            hint("depth-one-position", "this is only the first depth position (what Conv2D gives when KD == C); a kernel that slides "
+            "through the channels has C - KD + 1 depth positions"), lambda c: c.expected[..., 0]),
     ]
 
     def shape_hint(case, actual):
         c = case.info["x"].shape[2]
         if actual.ndim == 3 and actual.shape[2] == c and c != case.expected.shape[2]:
-            return "your output has C depth positions; a KD-deep kernel fits at only C - KD + 1 (valid)"
+            return hint("depth-not-valid", "your output has C depth positions; a KD-deep kernel fits at only C - KD + 1 (valid)")
         return None
 
     run_cases(fn, cases, name="conv3d_through_channels(x, k)", convert=as_result_array, candidates=cands,

@@ -37,6 +37,7 @@ import sys
 import numpy as np
 
 from ..reference import correlate2d as _correlate2d
+from .misconceptions import hint
 
 # Bound at import (the one place the checks do so): rebinding numpy's attributes later changes nothing here.
 _default_rng = np.random.default_rng
@@ -49,27 +50,27 @@ _concatenate = np.concatenate
 _arange = np.arange
 
 FLIP_HINT = (
-    "your result equals cross-correlation with the kernel flipped in both axes (k[::-1, ::-1]). That is "
+    hint("kernel-flipped", "your result equals cross-correlation with the kernel flipped in both axes (k[::-1, ::-1]). That is "
     "true convolution; deep-learning frameworks (and this course) slide the kernel as it is, unflipped: "
-    "cross-correlation"
+    "cross-correlation")
 )
 FORGOT_SUM_HINT = (
-    "your output has C_in channels: did you convolve each channel separately and forget to sum? "
+    hint("channels-not-summed", "your output has C_in channels: did you convolve each channel separately and forget to sum? "
     "Each filter multiplies every input channel by its own KH x KW slice and adds the per-channel maps "
-    "into ONE output map"
+    "into ONE output map")
 )
 SHARED_KERNEL_HINT = (
-    "this matches one 2-D kernel shared by all channels (the slice for channel 0 applied to every channel). "
-    "A Conv2D filter is 3-D, (KH, KW, C_in): channel c is multiplied by its own slice w[:, :, c]"
+    hint("kernel-2d", "this matches one 2-D kernel shared by all channels (the slice for channel 0 applied to every channel). "
+    "A Conv2D filter is 3-D, (KH, KW, C_in): channel c is multiplied by its own slice w[:, :, c]")
 )
 MEAN_HINT = (
-    "this is the channel *mean*: Conv2D *sums* the per-channel maps (no division by C_in)"
+    hint("channel-mean", "this is the channel *mean*: Conv2D *sums* the per-channel maps (no division by C_in)")
 )
 CI_FIRST_COLUMNS_HINT = (
-    "your columns are ordered (ci, kh, kw), channel first; order them (kh, kw, ci) so that they line up "
-    "with w.reshape(-1, C_out)"
+    hint("im2col-ci-first", "your columns are ordered (ci, kh, kw), channel first; order them (kh, kw, ci) so that they line up "
+    "with w.reshape(-1, C_out)")
 )
-CI_FIRST_ROWS_HINT = "your rows are ordered (ci, kh, kw); im2col's columns are (kh, kw, ci), so the rows must be too"
+CI_FIRST_ROWS_HINT = hint("kernel-matrix-ci-first", "your rows are ordered (ci, kh, kw); im2col's columns are (kh, kw, ci), so the rows must be too")
 
 
 def _forgot_sum_shape(case, actual):

@@ -6,6 +6,7 @@ from functools import partial
 
 from .common import FLIP_HINT, _corr, _default_rng, _ints, _pad, _shape_label, _zeros
 from .engine import Candidate, Case, as_result_array, run_cases
+from .misconceptions import hint
 
 __all__ = [
     "check_correlate2d",
@@ -70,47 +71,47 @@ def check_correlate2d(fn, *, strided=False, seed=0):
     cands = [
         Candidate(FLIP_HINT, lambda c: _corr(c.info["x"], c.info["k"][::-1, ::-1], c.info["s"], c.info["p"])),
         Candidate(
-            "this is the mean of the products in each window; cross-correlation takes their SUM",
+            hint("window-mean", "this is the mean of the products in each window; cross-correlation takes their SUM"),
             lambda c: c.expected / c.info["k"].size),
         Candidate(
-            "rows and columns of your output are swapped (it is the transpose of the expected map)",
+            hint("output-transposed", "rows and columns of your output are swapped (it is the transpose of the expected map)"),
             lambda c: c.expected.T),
         Candidate(
-            "your result matches the kernel transposed (k.T): keep k[a, b] at row offset a, column offset b",
+            hint("kernel-transposed", "your result matches the kernel transposed (k.T): keep k[a, b] at row offset a, column offset b"),
             lambda c: _corr(c.info["x"], c.info["k"].T, c.info["s"], c.info["p"])),
         Candidate(
-            "one window position is missing along each axis: a KH-row window fits at H - KH + 1 starting rows "
-            "(range(H - KH + 1)), not H - KH", lambda c: c.expected[:-1, :-1]),
+            hint("window-count-off-by-one", "one window position is missing along each axis: a KH-row window fits at H - KH + 1 starting rows "
+            "(range(H - KH + 1)), not H - KH"), lambda c: c.expected[:-1, :-1]),
         Candidate(
-            "one window position is missing along H: a KH-row window fits at H - KH + 1 starting rows",
+            hint("window-count-off-by-one", "one window position is missing along H: a KH-row window fits at H - KH + 1 starting rows"),
             lambda c: c.expected[:-1, :]),
         Candidate(
-            "one window position is missing along W: a KW-column window fits at W - KW + 1 starting columns",
+            hint("window-count-off-by-one", "one window position is missing along W: a KW-column window fits at W - KW + 1 starting columns"),
             lambda c: c.expected[:, :-1]),
     ]
     if strided:
         cands += [
             Candidate(
-                "the strides are swapped: stride = (sh, sw) steps sh rows down (H) and sw columns across (W)",
+                hint("stride-axes-swapped", "the strides are swapped: stride = (sh, sw) steps sh rows down (H) and sw columns across (W)"),
                 lambda c: _corr(c.info["x"], c.info["k"], c.info["s"][::-1], c.info["p"])),
             Candidate(
-                "this ignores the stride: the window must move sh rows / sw columns between outputs",
+                hint("stride-ignored", "this ignores the stride: the window must move sh rows / sw columns between outputs"),
                 lambda c: _corr(c.info["x"], c.info["k"], 1, c.info["p"])),
             Candidate(
-                "this subsamples the input before correlating (x[::sh, ::sw]); the stride moves the window, which "
-                "still covers KH x KW neighbouring pixels",
+                hint("stride-subsamples-input", "this subsamples the input before correlating (x[::sh, ::sw]); the stride moves the window, which "
+                "still covers KH x KW neighbouring pixels"),
                 lambda c: _corr(_pad(c.info["x"], c.info["p"])[:: c.info["s"][0], :: c.info["s"][1]], c.info["k"])),
             Candidate(
-                "this ignores the padding: add `top` zero rows above, `bottom` below, `left` and `right` zero "
-                "columns before sliding the window", lambda c: _corr(c.info["x"], c.info["k"], c.info["s"])),
+                hint("padding-ignored", "this ignores the padding: add `top` zero rows above, `bottom` below, `left` and `right` zero "
+                "columns before sliding the window"), lambda c: _corr(c.info["x"], c.info["k"], c.info["s"])),
             Candidate(
-                "the padding axes are swapped: padding = ((top, bottom), (left, right)) pads rows (H) first",
+                hint("padding-axes-swapped", "the padding axes are swapped: padding = ((top, bottom), (left, right)) pads rows (H) first"),
                 lambda c: _corr(c.info["x"], c.info["k"], c.info["s"], swapped_pads(c.info["p"]))),
             Candidate(
-                "before and after are swapped: padding[0] = (top, bottom), padding[1] = (left, right)",
+                hint("padding-before-after-swapped", "before and after are swapped: padding[0] = (top, bottom), padding[1] = (left, right)"),
                 lambda c: _corr(c.info["x"], c.info["k"], c.info["s"], tuple(a[::-1] for a in c.info["p"]))),
             Candidate(
-                "this pads by repeating the edge pixels; convolution layers pad with ZEROS",
+                hint("padding-not-zeros", "this pads by repeating the edge pixels; convolution layers pad with ZEROS"),
                 lambda c: _corr(_pad(c.info["x"], c.info["p"], mode="edge"), c.info["k"], c.info["s"])),
         ]
 
@@ -142,16 +143,16 @@ def check_convolve2d(fn, *, seed=0):
         cases.append(Case((x, k), _shape_label(x=x, k=k), partial(_convolve, x, k), x=x, k=k))
     cands = [
         Candidate(
-            "this is cross-correlation, what frameworks call 'convolution'. True convolution flips the kernel in "
-            "both axes first: correlate with k[::-1, ::-1]", lambda c: _corr(c.info["x"], c.info["k"])),
+            hint("kernel-not-flipped", "this is cross-correlation, what frameworks call 'convolution'. True convolution flips the kernel in "
+            "both axes first: correlate with k[::-1, ::-1]"), lambda c: _corr(c.info["x"], c.info["k"])),
         Candidate(
-            "the kernel is flipped along H only (k[::-1]); true convolution flips both axes",
+            hint("kernel-flipped-one-axis", "the kernel is flipped along H only (k[::-1]); true convolution flips both axes"),
             lambda c: _corr(c.info["x"], c.info["k"][::-1])),
         Candidate(
-            "the kernel is flipped along W only (k[:, ::-1]); true convolution flips both axes",
+            hint("kernel-flipped-one-axis", "the kernel is flipped along W only (k[:, ::-1]); true convolution flips both axes"),
             lambda c: _corr(c.info["x"], c.info["k"][:, ::-1])),
         Candidate(
-            "this uses the transposed kernel k.T; transposing is not flipping (flip both axes: k[::-1, ::-1])",
+            hint("kernel-transposed", "this uses the transposed kernel k.T; transposing is not flipping (flip both axes: k[::-1, ::-1])"),
             lambda c: _corr(c.info["x"], c.info["k"].T)),
     ]
     run_cases(fn, cases, name="convolve2d(x, k)", convert=as_result_array, candidates=cands,

@@ -37,6 +37,7 @@ import warnings
 
 import numpy as np
 
+from .misconceptions import misconception_of as _misconception_of
 from .record import encode as _encode
 from .record import fingerprint as _fingerprint
 
@@ -76,7 +77,14 @@ class CheckFailed(AssertionError):
     :meth:`_render_traceback_` returns instead of a traceback, so a learner sees
     the message -- not the frames of the check machinery above it.  When the
     learner's own function raised, the lines of *their* code that raised follow.
+
+    ``misconception`` is the id (:mod:`convlib.checks.misconceptions`) of the
+    wrong model the answer matched, or ``None``.
     """
+
+    def __init__(self, message="", misconception=None):
+        super().__init__(message)
+        self.misconception = misconception
 
     def _render_traceback_(self):
         lines = ["\u2717 " + line if i == 0 else line for i, line in enumerate(str(self).split("\n"))]
@@ -124,15 +132,20 @@ class Candidate:
     Parameters
     ----------
     hint : str
-        The explanation, shown when the learner's answer equals ``value``.
+        The explanation, shown when the learner's answer equals ``value``;
+        tagged with its misconception's id by
+        :func:`convlib.checks.misconceptions.hint`.
     build : callable
         ``build(case)`` returns the misconception's answer for that case, or
         ``None`` where it does not apply.
+    id : str, optional
+        The misconception's id, when ``hint`` is a plain string.
     """
 
-    def __init__(self, hint, build):
+    def __init__(self, hint, build, id=None):
         self.hint = hint
         self.build = build
+        self.id = id if id is not None else _misconception_of(hint)
 
 
 def fmt(value, indent: int = 4, full: bool = False) -> str:
@@ -329,7 +342,7 @@ def run_cases(fn, cases, *, name, convert, candidates=(), shape_hints=None, refe
         actual = convert(_call(fn, case, name), name)
         if _same(case.expected, actual):
             continue
-        hint = None
+        hint, matched = None, None
         for cand in candidates:
             try:
                 with _catch_warnings(), _errstate(all="ignore"):
@@ -344,15 +357,16 @@ def run_cases(fn, cases, *, name, convert, candidates=(), shape_hints=None, refe
             except AssertionError:
                 continue
             if not _same(case.expected, value) and _same(value, actual):
-                hint = cand.hint
+                hint, matched = cand.hint, cand.id
                 break
         if hint is None and shape_hints is not None:
             hint = shape_hints(case, actual)
+            matched = _misconception_of(hint)
         lines = [f"{name}: {hint}" if hint else f"{name} gives a wrong answer (compare the values below)"]
         lines += [f"  case: {case.label}"]
         lines += _describe(case.expected, actual, view)
         lines.append(f"  (expected values come from {reference})")
-        raise CheckFailed("\n".join(lines))
+        raise CheckFailed("\n".join(lines), misconception=matched)
     _print(f"\u2713 {name.split('(')[0]}: all {len(cases)} cases match {reference}.")
 
 

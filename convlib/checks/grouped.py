@@ -7,6 +7,7 @@ from ..counting import conv2d_counts as _conv2d_counts
 from ..counting import depthwise_counts as _depthwise_counts
 from ..counting import separable_counts as _separable_counts
 from .common import _arange, _concatenate, _default_rng, _run, _shape_label, _tools, _zeros
+from .misconceptions import hint
 
 __all__ = [
     "check_grouped_conv",
@@ -58,15 +59,15 @@ def check_grouped_conv(fn, *, seed=0):
     cases = [((x, w, g), f"{_shape_label(x=x, w=w)}, groups={g}", lambda x=x, w=w, g=g: _conv2d(x, w, groups=g),
               dict(x=x, w=w, g=g)) for x, w, g in _grouped_cases(rng)]
     candidates = [
-        ("your group k takes every groups-th input channel, x[..., k::groups]; groups are consecutive blocks: "
+        (hint("groups-interleaved", "your group k takes every groups-th input channel, x[..., k::groups]; groups are consecutive blocks: "
          "group k holds input channels k*C_in/groups .. (k+1)*C_in/groups - 1, "
-         "x[..., k*C_in//groups : (k+1)*C_in//groups]",
+         "x[..., k*C_in//groups : (k+1)*C_in//groups]"),
          lambda c: _interleaved_inputs(c.info["x"], c.info["w"], c.info["g"])
          if c.info["g"] > 1 and c.info["w"].shape[2] > 1 else None),
-        ("your groups take every g-th channel; groups are consecutive blocks: group k holds input channels "
-         "k*C_in/g .. (k+1)*C_in/g - 1 and filters k*C_out/g .. (k+1)*C_out/g - 1",
+        (hint("groups-interleaved", "your groups take every g-th channel; groups are consecutive blocks: group k holds input channels "
+         "k*C_in/g .. (k+1)*C_in/g - 1 and filters k*C_out/g .. (k+1)*C_out/g - 1"),
          lambda c: _interleaved(c.info["x"], c.info["w"], c.info["g"]) if c.info["g"] > 1 else None),
-        ("every filter saw group 0's channels; filter group k must see input group k only",
+        (hint("groups-first-only", "every filter saw group 0's channels; filter group k must see input group k only"),
          lambda c: _conv2d(_concatenate([c.info["x"][..., : c.info["w"].shape[2]]] * c.info["g"], axis=3),
                            c.info["w"], groups=c.info["g"]) if c.info["g"] > 1 else None),
     ]
@@ -74,7 +75,7 @@ def check_grouped_conv(fn, *, seed=0):
     def shape_hint(case, actual):
         c_out, g = case.expected.shape[3], case.info["g"]
         if actual.ndim == 4 and g > 1 and actual.shape[3] == c_out // g:
-            return "you returned one group's maps only: concatenate every group's output along the channel axis"
+            return hint("groups-one-group", "you returned one group's maps only: concatenate every group's output along the channel axis")
         return None
 
     _run(fn, cases, candidates, name="grouped_conv(x, w, groups)", shape_hints=shape_hint,
@@ -92,16 +93,16 @@ def check_depthwise_kernel(fn, *, seed=0):
         cases.append(((dk,), _shape_label(dk=dk), lambda dk=dk: dk.reshape(dk.shape[0], dk.shape[1], 1, -1),
                       dict(dk=dk)))
     candidates = [
-        ("your output channels run m*C_in + c; Keras' DepthwiseConv2D outputs channel c*M + m (the M filters of "
-         "one input channel are neighbours), which is what a plain reshape keeps",
+        (hint("depthwise-order", "your output channels run m*C_in + c; Keras' DepthwiseConv2D outputs channel c*M + m (the M filters of "
+         "one input channel are neighbours), which is what a plain reshape keeps"),
          lambda c: c.info["dk"].transpose(0, 1, 3, 2).reshape(c.info["dk"].shape[0], c.info["dk"].shape[1], 1, -1)),
     ]
 
     def shape_hint(case, actual):
         kh, kw, _, c_out = case.expected.shape
         if actual.shape == (kh, kw, c_out, 1):
-            return ("the depth (axis 2) must be C_in/groups = 1: with groups=C_in each filter sees one channel; "
-                    "the C_in*M filters go on the last axis")
+            return (hint("depthwise-depth", "the depth (axis 2) must be C_in/groups = 1: with groups=C_in each filter sees one channel; "
+                    "the C_in*M filters go on the last axis"))
         return None
 
     _run(fn, cases, candidates, name="depthwise_kernel(dk)", shape_hints=shape_hint,
@@ -131,14 +132,14 @@ def check_grouped_param_count(fn, *, seed=0):
         return kh * kw * (c_in // g) * (c_out // g) + (c_out if use_bias else 0)
 
     candidates = [
-        ("this is a standard Conv2D's count: with groups each filter sees only C_in/groups channels, so it has "
-         "KH*KW*C_in/groups weights", lambda c: count(c.info["p"][0], c.info["p"][1], c.info["p"][2], c.info["p"][3],
+        (hint("groups-ignored", "this is a standard Conv2D's count: with groups each filter sees only C_in/groups channels, so it has "
+         "KH*KW*C_in/groups weights"), lambda c: count(c.info["p"][0], c.info["p"][1], c.info["p"][2], c.info["p"][3],
                                                        1, c.info["p"][5]) if c.info["p"][4] > 1 else None),
-        ("you divided by groups twice: each filter is thinner (C_in/groups deep), but all C_out filters still "
-         "exist", lambda c: twice(*c.info["p"]) if c.info["p"][4] > 1 else None),
-        ("the bias is missing: with use_bias=True each of the C_out filters adds one",
+        (hint("groups-divided-twice", "you divided by groups twice: each filter is thinner (C_in/groups deep), but all C_out filters still "
+         "exist"), lambda c: twice(*c.info["p"]) if c.info["p"][4] > 1 else None),
+        (hint("bias-missing", "the bias is missing: with use_bias=True each of the C_out filters adds one"),
          lambda c: c.expected - c.info["p"][3] if c.info["p"][5] else None),
-        ("this counts a bias although use_bias=False", lambda c: c.expected + c.info["p"][3] if not c.info["p"][5] else None),
+        (hint("bias-unwanted", "this counts a bias although use_bias=False"), lambda c: c.expected + c.info["p"][3] if not c.info["p"][5] else None),
     ]
     t = _tools()
     _run(fn, cases, candidates, name="grouped_param_count(KH, KW, C_in, C_out, groups, use_bias)", convert=t.as_int,
@@ -166,13 +167,13 @@ def check_separable_macs(fn, *, seed=0):
                 "product": depthwise * pointwise // (ho * wo)}[which]
 
     candidates = [
-        ("that is a standard convolution's cost; separable = depthwise (KH*KW per channel) + pointwise (C_in*C_out)",
+        (hint("separable-standard", "that is a standard convolution's cost; separable = depthwise (KH*KW per channel) + pointwise (C_in*C_out)"),
          lambda c: part(c, "standard")),
-        ("the pointwise 1x1 step is missing: after the depthwise step, every output pixel mixes C_in channels "
-         "into C_out (C_in*C_out multiply-adds)", lambda c: part(c, "depthwise")),
-        ("the depthwise step is missing: before the 1x1 step, every channel is filtered by its own KH x KW kernel",
+        (hint("separable-no-pointwise", "the pointwise 1x1 step is missing: after the depthwise step, every output pixel mixes C_in channels "
+         "into C_out (C_in*C_out multiply-adds)"), lambda c: part(c, "depthwise")),
+        (hint("separable-no-depthwise", "the depthwise step is missing: before the 1x1 step, every channel is filtered by its own KH x KW kernel"),
          lambda c: part(c, "pointwise")),
-        ("you multiplied the two steps' costs; they run one after the other, so their costs add",
+        (hint("separable-multiplied", "you multiplied the two steps' costs; they run one after the other, so their costs add"),
          lambda c: part(c, "product")),
     ]
     t = _tools()

@@ -9,6 +9,7 @@ import numpy as np
 from ..gemm import im2col as _im2col
 from .common import CI_FIRST_COLUMNS_HINT, CI_FIRST_ROWS_HINT, _default_rng, _ints, _zeros
 from .engine import Candidate, Case, as_int, as_result_array, run_cases
+from .misconceptions import hint
 
 __all__ = [
     "check_im2col",
@@ -50,16 +51,16 @@ def check_im2col(fn, *, seed=0):
     cands = [
         Candidate(CI_FIRST_COLUMNS_HINT, lambda c: blocks(c).transpose(0, 1, 4, 2, 3).reshape(c.expected.shape)),
         Candidate(
-            "your columns are ordered (kw, kh, ci); order them (kh, kw, ci) like w.reshape(-1, C_out)",
+            hint("im2col-kw-kh", "your columns are ordered (kw, kh, ci); order them (kh, kw, ci) like w.reshape(-1, C_out)"),
             lambda c: blocks(c).transpose(0, 1, 3, 2, 4).reshape(c.expected.shape)),
         Candidate(
-            "this is the transposed patch matrix (one COLUMN per output pixel); here each ROW is one output "
-            "pixel's patch: (Ho*Wo, KH*KW*C_in)", lambda c: c.expected.T),
+            hint("im2col-transposed", "this is the transposed patch matrix (one COLUMN per output pixel); here each ROW is one output "
+            "pixel's patch: (Ho*Wo, KH*KW*C_in)"), lambda c: c.expected.T),
         Candidate(
-            "your rows run down the columns of the output first; row i*Wo + j must hold output pixel (i, j) "
-            "(row-major order)", lambda c: blocks(c).transpose(1, 0, 2, 3, 4).reshape(c.expected.shape)),
+            hint("im2col-column-major", "your rows run down the columns of the output first; row i*Wo + j must hold output pixel (i, j) "
+            "(row-major order)"), lambda c: blocks(c).transpose(1, 0, 2, 3, 4).reshape(c.expected.shape)),
         Candidate(
-            "flatten the patches to a 2-D matrix (Ho*Wo, KH*KW*C_in)",
+            hint("im2col-not-flattened", "flatten the patches to a 2-D matrix (Ho*Wo, KH*KW*C_in)"),
             lambda c: blocks(c).reshape(blocks(c).shape[0], blocks(c).shape[1], -1)),
     ]
     run_cases(fn, cases, name="im2col(x, KH, KW)", convert=as_result_array, candidates=cands,
@@ -75,11 +76,11 @@ def check_kernel_matrix(fn, *, seed=0):
         cases.append(Case((w,), f"w.shape={ws}", partial(_kernel_rows, w), w=w))
     cands = [
         Candidate(
-            "w.reshape(C_out, -1).T mixes the weights of different filters: reshape never moves axes, it re-reads "
-            "memory in order. C_out is already last, so reshape to (KH*KW*C_in, C_out) directly",
+            hint("reshape-scrambles", "w.reshape(C_out, -1).T mixes the weights of different filters: reshape never moves axes, it re-reads "
+            "memory in order. C_out is already last, so reshape to (KH*KW*C_in, C_out) directly"),
             lambda c: c.info["w"].reshape(c.info["w"].shape[3], -1).T),
         Candidate(
-            "this is (C_out, KH*KW*C_in); im2col's patches multiply a matrix with one COLUMN per filter",
+            hint("kernel-matrix-transposed", "this is (C_out, KH*KW*C_in); im2col's patches multiply a matrix with one COLUMN per filter"),
             lambda c: c.expected.T),
         Candidate(CI_FIRST_ROWS_HINT, lambda c: c.info["w"].transpose(2, 0, 1, 3).reshape(-1, c.info["w"].shape[3])),
     ]
@@ -105,19 +106,19 @@ def check_patch_matrix_bytes(fn, *, seed=0):
 
     cands = [
         Candidate(
-            "this ignores the stride: with stride s there are only Ho*Wo = ((H - KH)//s + 1) * ((W - KW)//s + 1) rows",
+            hint("stride-ignored", "this ignores the stride: with stride s there are only Ho*Wo = ((H - KH)//s + 1) * ((W - KW)//s + 1) rows"),
             lambda c: rows_cols(c.info["p"], 1)[0] * rows_cols(c.info["p"])[1] * c.info["p"][6]),
         Candidate(
-            "this uses H*W rows; the patch matrix has one row per OUTPUT pixel, Ho*Wo",
+            hint("rows-input-pixels", "this uses H*W rows; the patch matrix has one row per OUTPUT pixel, Ho*Wo"),
             lambda c: c.info["p"][0] * c.info["p"][1] * rows_cols(c.info["p"])[1] * c.info["p"][6]),
         Candidate(
-            "the patch row length misses C_in: each patch is a (KH, KW, C_in) block, KH*KW*C_in numbers",
+            hint("patch-misses-cin", "the patch row length misses C_in: each patch is a (KH, KW, C_in) block, KH*KW*C_in numbers"),
             lambda c: rows_cols(c.info["p"])[0] * c.info["p"][3] * c.info["p"][4] * c.info["p"][6]),
         Candidate(
-            "this counts numbers, not bytes: multiply by itemsize", lambda c: c.expected // c.info["p"][6]),
+            hint("itemsize-missing", "this counts numbers, not bytes: multiply by itemsize"), lambda c: c.expected // c.info["p"][6]),
         Candidate(
-            "this is the estimate KH*KW/stride^2 times the input; count the matrix exactly: Ho*Wo rows of "
-            "KH*KW*C_in numbers",
+            hint("estimate-not-exact", "this is the estimate KH*KW/stride^2 times the input; count the matrix exactly: Ho*Wo rows of "
+            "KH*KW*C_in numbers"),
             lambda c: int(c.info["p"][0] * c.info["p"][1] * c.info["p"][2] * c.info["p"][6] * c.info["p"][3]
                           * c.info["p"][4] / c.info["p"][5] ** 2)),
     ]

@@ -7,6 +7,7 @@ from functools import partial
 from ..conv import conv2d as _conv2d
 from .common import FORGOT_SUM_HINT, MEAN_HINT, _asarray, _default_rng, _ints, _ones, _stack, _zeros
 from .engine import Candidate, Case, CheckFailed, as_int, as_int_tuple, as_result_array, run_cases
+from .misconceptions import hint
 
 __all__ = [
     "check_kernel_shape",
@@ -31,24 +32,24 @@ def check_kernel_shape(fn, *, seed=0):
     cases = [Case(s, f"KH={s[0]}, KW={s[1]}, C_in={s[2]}, C_out={s[3]}", partial(tuple, s), s=s) for s in sizes]
     cands = [
         Candidate(
-            "that is one 2-D (KH, KW) kernel per filter, shared by every input channel. Each filter has its own "
-            "KH x KW weights for every input channel, so the kernel has a C_in axis too",
+            hint("kernel-2d", "that is one 2-D (KH, KW) kernel per filter, shared by every input channel. Each filter has its own "
+            "KH x KW weights for every input channel, so the kernel has a C_in axis too"),
             lambda c: (c.info["s"][0], c.info["s"][1], c.info["s"][3]),
         ),
         Candidate(
-            "that is a single 2-D kernel. A Conv2D layer holds C_out filters, each a (KH, KW, C_in) block",
+            hint("kernel-single-2d", "that is a single 2-D kernel. A Conv2D layer holds C_out filters, each a (KH, KW, C_in) block"),
             lambda c: c.info["s"][:2],
         ),
         Candidate(
-            "that is the shape of ONE filter, (KH, KW, C_in); the layer stacks C_out filters along a last axis",
+            hint("one-filter-only", "that is the shape of ONE filter, (KH, KW, C_in); the layer stacks C_out filters along a last axis"),
             lambda c: c.info["s"][:3],
         ),
         Candidate(
-            "that is PyTorch's layout (C_out, C_in, KH, KW); Keras and TensorFlow store (KH, KW, C_in, C_out)",
+            hint("pytorch-layout", "that is PyTorch's layout (C_out, C_in, KH, KW); Keras and TensorFlow store (KH, KW, C_in, C_out)"),
             lambda c: (c.info["s"][3], c.info["s"][2], c.info["s"][0], c.info["s"][1]),
         ),
         Candidate(
-            "C_in and C_out are swapped: the input-channel axis comes third and the filter index last",
+            hint("cin-cout-swapped", "C_in and C_out are swapped: the input-channel axis comes third and the filter index last"),
             lambda c: (c.info["s"][0], c.info["s"][1], c.info["s"][3], c.info["s"][2]),
         ),
     ]
@@ -86,29 +87,29 @@ def check_param_count(fn, *, seed=0):
 
     cands = [
         Candidate(
-            "this counts one 2-D KH x KW kernel per filter, shared by all channels. Each filter has KH*KW "
-            "weights for EVERY input channel: KH*KW*C_in weights per filter",
+            hint("kernel-2d", "this counts one 2-D KH x KW kernel per filter, shared by all channels. Each filter has KH*KW "
+            "weights for EVERY input channel: KH*KW*C_in weights per filter"),
             lambda c: c.info["p"][0] * c.info["p"][1] * c.info["p"][3] + bias(c),
         ),
         Candidate(
-            "the bias is missing: with use_bias=True each of the C_out filters adds one bias",
+            hint("bias-missing", "the bias is missing: with use_bias=True each of the C_out filters adds one bias"),
             lambda c: c.expected - c.info["p"][3] if c.info["p"][4] else None,
         ),
         Candidate(
-            "this counts a bias although use_bias=False",
+            hint("bias-unwanted", "this counts a bias although use_bias=False"),
             lambda c: c.expected + c.info["p"][3] if not c.info["p"][4] else None,
         ),
         Candidate(
-            "this counts one bias per (input channel, filter) pair; there is ONE bias per filter, added after "
-            "the channels are summed",
+            hint("bias-per-channel", "this counts one bias per (input channel, filter) pair; there is ONE bias per filter, added after "
+            "the channels are summed"),
             lambda c: c.expected - bias(c) + (c.info["p"][2] * c.info["p"][3] if c.info["p"][4] else 0),
         ),
         Candidate(
-            "this counts a single filter; the layer has C_out of them, each with its own weights and bias",
+            hint("one-filter-only", "this counts a single filter; the layer has C_out of them, each with its own weights and bias"),
             lambda c: c.info["p"][0] * c.info["p"][1] * c.info["p"][2] + (1 if c.info["p"][4] else 0),
         ),
         Candidate(
-            "this counts one bias for the whole layer; there is one bias per filter (C_out of them)",
+            hint("bias-per-layer", "this counts one bias for the whole layer; there is one bias per filter (C_out of them)"),
             lambda c: c.expected - bias(c) + 1 if c.info["p"][4] else None,
         ),
     ]
@@ -148,10 +149,10 @@ def check_fingerprint(fn, *, seed=0):
     cands = [
         Candidate(MEAN_HINT, lambda c: float(area(c) * sum(c.info["v"]) / len(c.info["v"]))),
         Candidate(
-            "this is the first channel's contribution only; every input channel contributes and the "
-            "contributions are summed", lambda c: float(area(c) * c.info["v"][0])),
+            hint("first-channel-only", "this is the first channel's contribution only; every input channel contributes and the "
+            "contributions are summed"), lambda c: float(area(c) * c.info["v"][0])),
         Candidate(
-            "this adds one pixel per channel; the KH x KW window covers KH*KW pixels of every channel",
+            hint("window-one-pixel", "this adds one pixel per channel; the KH x KW window covers KH*KW pixels of every channel"),
             lambda c: float(sum(c.info["v"]))),
     ]
 
@@ -160,8 +161,8 @@ def check_fingerprint(fn, *, seed=0):
         if arr.size == 1:
             return float(arr.reshape(()))
         raise CheckFailed(
-            f"{name} returned {arr.size} numbers {arr.tolist()}; one number is expected. {FORGOT_SUM_HINT}."
-        )
+            f"{name} returned {arr.size} numbers {arr.tolist()}; one number is expected. {FORGOT_SUM_HINT}.",
+            misconception="channels-not-summed")
 
     run_cases(fn, cases, name="fingerprint(fill_values, KH, KW)", convert=convert, candidates=cands,
               reference="convlib.conv2d on that image")
@@ -182,14 +183,14 @@ def check_channel_kernels_to_w(fn, *, seed=0):
         cases.append(Case((kernels,), label, partial(_kernels_to_w, kernels), kernels=kernels))
     cands = [
         Candidate(
-            "you stacked the kernels along the FIRST axis, (C_in, KH, KW, 1). Keras wants (KH, KW, C_in, C_out): "
-            "stack along axis=-1, then add the C_out axis", lambda c: _stack(c.info["kernels"])[..., None]),
+            hint("stacked-first-axis", "you stacked the kernels along the FIRST axis, (C_in, KH, KW, 1). Keras wants (KH, KW, C_in, C_out): "
+            "stack along axis=-1, then add the C_out axis"), lambda c: _stack(c.info["kernels"])[..., None]),
         Candidate(
-            "the shape (KH, KW, C_in) is one filter; Keras' weights have a 4th axis for the filters: "
-            "add it with [..., None]", lambda c: _stack(c.info["kernels"], axis=-1)),
+            hint("filter-axis-missing", "the shape (KH, KW, C_in) is one filter; Keras' weights have a 4th axis for the filters: "
+            "add it with [..., None]"), lambda c: _stack(c.info["kernels"], axis=-1)),
         Candidate(
-            "this is (KH, KW, 1, C_in): C_in filters of depth 1 (each seeing one channel). Here it is ONE filter "
-            "of depth C_in: (KH, KW, C_in, 1)", lambda c: _stack(c.info["kernels"], axis=-1)[:, :, None, :]),
+            hint("cin-cout-swapped", "this is (KH, KW, 1, C_in): C_in filters of depth 1 (each seeing one channel). Here it is ONE filter "
+            "of depth C_in: (KH, KW, C_in, 1)"), lambda c: _stack(c.info["kernels"], axis=-1)[:, :, None, :]),
     ]
     run_cases(fn, cases, name="channel_kernels_to_w(kernels)", convert=as_result_array, candidates=cands,
               reference="the per-channel kernels placed at w[:, :, c, 0]", view=(":", ":", "c", "co"))

@@ -8,6 +8,7 @@ from ..conv import conv2d as _conv2d
 from ..gemm import im2col as _im2col
 from .common import _forgot_sum_shape, CI_FIRST_COLUMNS_HINT, FLIP_HINT, FORGOT_SUM_HINT, MEAN_HINT, SHARED_KERNEL_HINT, _asarray, _concatenate, _default_rng, _ints, _shape_label, _stack, _zeros
 from .engine import Candidate, Case, as_int, as_result_array, run_cases
+from .misconceptions import hint
 
 __all__ = [
     "check_conv2d",
@@ -64,12 +65,12 @@ def check_conv2d(fn, *, batched=True, seed=0):
         Candidate(SHARED_KERNEL_HINT,
                   lambda c: _conv2d(c.info["x"].sum(axis=-1, keepdims=True), c.info["w"][:, :, :1, :], c.info["b"])),
         Candidate(
-            "the bias is added once per input channel (C_in times); each filter adds its bias ONCE, after the sum",
+            hint("bias-per-channel", "the bias is added once per input channel (C_in times); each filter adds its bias ONCE, after the sum"),
             lambda c: c.expected + (c.info["x"].shape[-1] - 1) * c.info["b"]),
-        Candidate("the bias b is missing: add b[co] to output channel co", no_bias),
+        Candidate(hint("bias-missing", "the bias b is missing: add b[co] to output channel co"), no_bias),
         Candidate(FLIP_HINT, lambda c: _conv2d(c.info["x"], c.info["w"][::-1, ::-1], c.info["b"])),
         Candidate(
-            "your output is channels-first (C_out before Ho, Wo); the course uses NHWC: channels last",
+            hint("channels-first", "your output is channels-first (C_out before Ho, Wo); the course uses NHWC: channels last"),
             lambda c: c.expected.transpose(0, 3, 1, 2) if c.expected.ndim == 4 else c.expected.transpose(2, 0, 1)),
     ]
     def gemm(c, patches_ci_first):
@@ -86,10 +87,10 @@ def check_conv2d(fn, *, batched=True, seed=0):
 
     if not batched:
         cands += [
-            Candidate("the patch matrix and the kernel matrix are in different orders: " + CI_FIRST_COLUMNS_HINT,
+            Candidate(hint("im2col-ci-first", "the patch matrix and the kernel matrix are in different orders: " + CI_FIRST_COLUMNS_HINT),
                       lambda c: gemm(c, True) if c.info["w"].shape[2] > 1 else None),
-            Candidate("the patch matrix and the kernel matrix are in different orders: your kernel matrix's rows "
-                      "are ordered (ci, kh, kw); im2col's columns are (kh, kw, ci), so the rows must be too",
+            Candidate(hint("kernel-matrix-ci-first", "the patch matrix and the kernel matrix are in different orders: your kernel matrix's rows "
+                      "are ordered (ci, kh, kw); im2col's columns are (kh, kw, ci), so the rows must be too"),
                       lambda c: gemm(c, False) if c.info["w"].shape[2] > 1 else None),
         ]
     name = "conv2d_layer(x, w, b)" if batched else "conv2d_gemm(x, w, b)"
@@ -107,18 +108,18 @@ def check_conv1x1(fn, *, seed=0):
         cases.append(Case((x, w), _shape_label(x=x, w=w), partial(_conv2d, x, w[None, None]), x=x, w=w))
     cands = [
         Candidate(
-            "this uses w.T: w[ci, co] carries input channel ci to output channel co, so y = x @ w",
+            hint("weights-transposed", "this uses w.T: w[ci, co] carries input channel ci to output channel co, so y = x @ w"),
             lambda c: c.info["x"] @ c.info["w"].T),
         Candidate(
-            "the products are not summed over the input channels: " + FORGOT_SUM_HINT,
+            hint("channels-not-summed", "the products are not summed over the input channels: " + FORGOT_SUM_HINT),
             lambda c: c.info["x"][..., :, None] * c.info["w"]),
         Candidate(
-            "the pixels are scrambled: after (H*W, C_in) @ (C_in, C_out), reshape back to (H, W, C_out) "
-            "(rows are pixels in row-major order)",
+            hint("reshape-scrambles", "the pixels are scrambled: after (H*W, C_in) @ (C_in, C_out), reshape back to (H, W, C_out) "
+            "(rows are pixels in row-major order)"),
             lambda c: (c.info["x"].reshape(-1, c.info["x"].shape[2]) @ c.info["w"]).reshape(
                 c.info["x"].shape[1], c.info["x"].shape[0], -1)),
         Candidate(
-            "H and W are swapped in your output", lambda c: c.expected.transpose(1, 0, 2)),
+            hint("output-transposed", "H and W are swapped in your output"), lambda c: c.expected.transpose(1, 0, 2)),
     ]
     run_cases(fn, cases, name="conv1x1(x, w)", convert=as_result_array, candidates=cands,
               shape_hints=_forgot_sum_shape, reference="convlib.conv2d with a (1, 1, C_in, C_out) kernel",
@@ -147,20 +148,20 @@ def check_two_layer_param_count(fn, *, seed=0):
 
     cands = [
         Candidate(
-            "the second layer's kernels are counted C_in deep; they are as deep as the FIRST layer's output, "
-            "which has f1 channels: (k2*k2*f1 + 1) * f2",
+            hint("layer2-depth-cin", "the second layer's kernels are counted C_in deep; they are as deep as the FIRST layer's output, "
+            "which has f1 channels: (k2*k2*f1 + 1) * f2"),
             lambda c: layer(c.info["p"][1], c.info["p"][0], c.info["p"][2]) + layer(c.info["p"][3], c.info["p"][0], c.info["p"][4])),
         Candidate(
-            "the second layer's kernels are counted as 2-D (depth 1); they span all f1 channels of the first "
-            "layer's output", lambda c: layer(c.info["p"][1], c.info["p"][0], c.info["p"][2]) + layer(c.info["p"][3], 1, c.info["p"][4])),
+            hint("kernel-2d", "the second layer's kernels are counted as 2-D (depth 1); they span all f1 channels of the first "
+            "layer's output"), lambda c: layer(c.info["p"][1], c.info["p"][0], c.info["p"][2]) + layer(c.info["p"][3], 1, c.info["p"][4])),
         Candidate(
-            "this counts 2-D kernels (depth 1) in both layers; every filter is as deep as its input",
+            hint("kernel-2d", "this counts 2-D kernels (depth 1) in both layers; every filter is as deep as its input"),
             lambda c: layer(c.info["p"][1], 1, c.info["p"][2]) + layer(c.info["p"][3], 1, c.info["p"][4])),
         Candidate(
-            "the biases are missing: each filter of each layer has one",
+            hint("bias-missing", "the biases are missing: each filter of each layer has one"),
             lambda c: c.expected - c.info["p"][2] - c.info["p"][4]),
         Candidate(
-            "this counts only the first layer", lambda c: layer(c.info["p"][1], c.info["p"][0], c.info["p"][2])),
+            hint("first-layer-only", "this counts only the first layer"), lambda c: layer(c.info["p"][1], c.info["p"][0], c.info["p"][2])),
     ]
     run_cases(fn, cases, name="two_layer_param_count(C_in, k1, f1, k2, f2)", convert=as_int, candidates=cands,
               reference="the sizes of both layers' kernel and bias arrays")
@@ -176,13 +177,13 @@ def check_stack_filters(fn, *, seed=0):
         cases.append(Case((filters,), f"{c_out} filters of shape {fs}", partial(_bank, filters), filters=filters))
     cands = [
         Candidate(
-            "the filter index is first, (C_out, KH, KW, C_in); Keras keeps it LAST: stack along axis=-1",
+            hint("filter-axis-first", "the filter index is first, (C_out, KH, KW, C_in); Keras keeps it LAST: stack along axis=-1"),
             lambda c: _stack(c.info["filters"])),
         Candidate(
-            "the filters are concatenated along the channel axis: that makes ONE filter C_out times deeper. "
-            "Stack them along a new last axis instead", lambda c: _concatenate(c.info["filters"], axis=-1)),
+            hint("filters-concatenated", "the filters are concatenated along the channel axis: that makes ONE filter C_out times deeper. "
+            "Stack them along a new last axis instead"), lambda c: _concatenate(c.info["filters"], axis=-1)),
         Candidate(
-            "C_in and C_out are swapped: the layout is (KH, KW, C_in, C_out)",
+            hint("cin-cout-swapped", "C_in and C_out are swapped: the layout is (KH, KW, C_in, C_out)"),
             lambda c: _stack(c.info["filters"], axis=2)),
     ]
     run_cases(fn, cases, name="stack_filters(filters)", convert=as_result_array, candidates=cands,

@@ -9,6 +9,7 @@ from ..geometry import output_size as _output_size
 from ..geometry import same_padding as _same_padding
 from .common import _default_rng, _ints, _zeros
 from .engine import Candidate, Case, as_int, as_int_tuple, as_result_array, run_cases
+from .misconceptions import hint
 
 __all__ = [
     "check_output_size",
@@ -61,24 +62,24 @@ def check_output_size(fn, *, seed=0):
 
     cands = [
         Candidate(
-            "the +1 is missing: the first window position counts too. out = (n + 2p - k_eff) // stride + 1",
+            hint("plus-one-missing", "the +1 is missing: the first window position counts too. out = (n + 2p - k_eff) // stride + 1"),
             lambda c: span(c) // c.info["p"][2]),
         Candidate(
-            "this rounds up; a window that does not fit entirely is dropped, so divide with floor (//)",
+            hint("rounds-up", "this rounds up; a window that does not fit entirely is dropped, so divide with floor (//)"),
             lambda c: -(-span(c) // c.info["p"][2]) + 1),
         Candidate(
-            "this ignores the dilation: a k-tap kernel with dilation d spans k_eff = (k - 1) * d + 1 pixels",
+            hint("dilation-ignored", "this ignores the dilation: a k-tap kernel with dilation d spans k_eff = (k - 1) * d + 1 pixels"),
             lambda c: (c.info["p"][0] + 2 * c.info["p"][3] - c.info["p"][1]) // c.info["p"][2] + 1),
         Candidate(
-            "this uses k * d for the dilated kernel; it spans (k - 1) * d + 1 pixels (d - 1 gaps between taps)",
+            hint("dilation-k-times-d", "this uses k * d for the dilated kernel; it spans (k - 1) * d + 1 pixels (d - 1 gaps between taps)"),
             lambda c: (c.info["p"][0] + 2 * c.info["p"][3] - c.info["p"][1] * c.info["p"][4]) // c.info["p"][2] + 1),
         Candidate(
-            "this pads one side only; `padding` zeros go on EACH side: n + 2 * padding",
+            hint("padding-one-side", "this pads one side only; `padding` zeros go on EACH side: n + 2 * padding"),
             lambda c: (span(c) - c.info["p"][3]) // c.info["p"][2] + 1),
         Candidate(
-            "this ignores the padding", lambda c: (span(c) - 2 * c.info["p"][3]) // c.info["p"][2] + 1),
+            hint("padding-ignored", "this ignores the padding"), lambda c: (span(c) - 2 * c.info["p"][3]) // c.info["p"][2] + 1),
         Candidate(
-            "this ignores the stride: the window moves `stride` pixels between outputs", lambda c: span(c) + 1),
+            hint("stride-ignored", "this ignores the stride: the window moves `stride` pixels between outputs"), lambda c: span(c) + 1),
     ]
     run_cases(fn, cases, name="output_size(n, k, stride, padding, dilation)", convert=as_int, candidates=cands,
               reference="convlib.output_size (and counting window positions)")
@@ -99,25 +100,25 @@ def check_same_padding(fn, *, seed=0):
 
     cands = [
         Candidate(
-            "off by one row: TensorFlow's 'same' puts the extra padding at the bottom/right (after), "
-            "the smaller half at the top/left (before)", lambda c: c.expected[::-1]),
+            hint("same-extra-before", "off by one row: TensorFlow's 'same' puts the extra padding at the bottom/right (after), "
+            "the smaller half at the top/left (before)"), lambda c: c.expected[::-1]),
         Candidate(
-            "this ignores the stride: the total is max((ceil(n / stride) - 1) * stride + k - n, 0), which "
-            "is k - 1 only for stride 1",
+            hint("stride-ignored", "this ignores the stride: the total is max((ceil(n / stride) - 1) * stride + k - n, 0), which "
+            "is k - 1 only for stride 1"),
             lambda c: ((c.info["p"][1] - 1) // 2, c.info["p"][1] - 1 - (c.info["p"][1] - 1) // 2)),
         Candidate(
-            "this is the symmetric k // 2 convention (PyTorch's padding=k//2): k // 2 zeros on both sides, "
+            hint("same-symmetric-k2", "this is the symmetric k // 2 convention (PyTorch's padding=k//2): k // 2 zeros on both sides, "
             "whatever the stride. TensorFlow's 'same' pads total = max((ceil(n / stride) - 1) * stride + k - n, 0) "
-            "and, when the total is odd, puts the extra zero after (bottom/right)",
+            "and, when the total is odd, puts the extra zero after (bottom/right)"),
             lambda c: None if c.info["p"][1] // 2 == -(-sum(c.expected) // 2) else (c.info["p"][1] // 2,) * 2),
         Candidate(
-            "with an odd total, one zero row is lost: before = total // 2 and after = total - before",
+            hint("same-odd-total-lost", "with an odd total, one zero row is lost: before = total // 2 and after = total - before"),
             lambda c: (sum(c.expected) // 2, sum(c.expected) // 2)),
         Candidate(
-            "the total can be negative here (large stride): TensorFlow clips it at 0, max(total, 0)",
+            hint("same-negative-total", "the total can be negative here (large stride): TensorFlow clips it at 0, max(total, 0)"),
             lambda c: (total(*c.info["p"]) // 2, total(*c.info["p"]) - total(*c.info["p"]) // 2)),
         Candidate(
-            "this rounds the half up on both sides; before = total // 2, after = total - before",
+            hint("rounds-up", "this rounds the half up on both sides; before = total // 2, after = total - before"),
             lambda c: (-(-sum(c.expected) // 2), -(-sum(c.expected) // 2))),
     ]
     run_cases(fn, cases, name="same_padding(n, k, stride)", convert=as_int_tuple, candidates=cands,
@@ -146,16 +147,16 @@ def check_unused_rows(fn, *, seed=0):
                   p=(n, k, s, p)) for n, k, s, p in params]
     cands = [
         Candidate(
-            "this counts only the rows left over after the last window; when stride > k the rows BETWEEN "
-            "windows are skipped too",
+            hint("unused-only-trailing", "this counts only the rows left over after the last window; when stride > k the rows BETWEEN "
+            "windows are skipped too"),
             lambda c: (c.info["p"][0] + sum(c.info["p"][3]) - c.info["p"][1]) % c.info["p"][2]),
         Candidate(
-            "this counts padding rows as well; count only the n rows of the input",
+            hint("unused-counts-padding", "this counts padding rows as well; count only the n rows of the input"),
             lambda c: c.info["p"][0] + sum(c.info["p"][3]) - len(
                 {r for s in _windows(c.info["p"][0] + sum(c.info["p"][3]), c.info["p"][1], c.info["p"][2])
                  for r in range(s, s + c.info["p"][1])})),
         Candidate(
-            "this ignores the padding: it shifts the windows and adds rows at the end",
+            hint("padding-ignored", "this ignores the padding: it shifts the windows and adds rows at the end"),
             lambda c: _unused(c.info["p"][0], c.info["p"][1], c.info["p"][2], 0, 0)),
     ]
     run_cases(fn, cases, name="unused_rows(n, k, stride, padding)", convert=as_int, candidates=cands,
@@ -178,15 +179,15 @@ def check_dilate_kernel(fn, *, seed=0):
 
     cands = [
         Candidate(
-            "there are trailing zeros after the last tap: a dilated kernel spans (KH - 1) * d + 1 rows, "
-            "not KH * d", lambda c: spaced(c.info["k"], c.info["d"], (c.info["k"].shape[0] * c.info["d"],
+            hint("dilation-k-times-d", "there are trailing zeros after the last tap: a dilated kernel spans (KH - 1) * d + 1 rows, "
+            "not KH * d"), lambda c: spaced(c.info["k"], c.info["d"], (c.info["k"].shape[0] * c.info["d"],
                                                                      c.info["k"].shape[1] * c.info["d"]))),
         Candidate(
-            "the weights are repeated instead of spaced out; dilation inserts ZEROS between the taps",
+            hint("dilation-repeats", "the weights are repeated instead of spaced out; dilation inserts ZEROS between the taps"),
             lambda c: c.info["k"].repeat(c.info["d"], 0).repeat(c.info["d"], 1)[
                 : _k_eff(c.info["k"].shape[0], c.info["d"]), : _k_eff(c.info["k"].shape[1], c.info["d"])]),
         Candidate(
-            "the taps are d + 1 apart; dilation d puts them d apart (d - 1 zeros between neighbours)",
+            hint("dilation-off-by-one", "the taps are d + 1 apart; dilation d puts them d apart (d - 1 zeros between neighbours)"),
             lambda c: spaced(c.info["k"], c.info["d"] + 1, (_k_eff(c.info["k"].shape[0], c.info["d"] + 1),
                                                              _k_eff(c.info["k"].shape[1], c.info["d"] + 1)))),
     ]

@@ -89,6 +89,17 @@ class TestResult:
     max_points: float
     status: str = "not run"
     message: str = ""
+    misconception: str | None = None  # the id of the wrong model a failed answer matched (checks.misconceptions)
+    hidden: bool = False  # the verdict came from the cell's hidden tests
+
+
+class Verdict(tuple):
+    """``(status, message)`` of a test cell, with the matched ``misconception`` id and ``hidden`` (see TestResult)."""
+
+    def __new__(cls, status, message, misconception=None, hidden=False):
+        self = super().__new__(cls, (status, message))
+        self.misconception, self.hidden = misconception, hidden
+        return self
 
 
 @dataclass
@@ -97,6 +108,8 @@ class NotebookResult:
     source: str | None
     status: str = "graded"  # graded | no source | unreadable | kernel failed | grader error
     tests: list = field(default_factory=list)
+    flags: list = field(default_factory=list)  # honesty flags (convlib.grading.honesty)
+    learner: str | None = None
 
     @property
     def score(self) -> float:
@@ -110,7 +123,8 @@ class NotebookResult:
         return {"path": self.path, "score": _num(self.score), "max_score": _num(self.max_score),
                 "status": self.status, "source": self.source,
                 "tests": [{**asdict(t), "points": _num(t.points), "max_points": _num(t.max_points)}
-                          for t in self.tests]}
+                          for t in self.tests],
+                "flags": list(self.flags), "learner": self.learner}
 
 
 def _num(x):
@@ -333,17 +347,46 @@ def _stand_in(name, records, cursor, problem):
 _JUDGE_LOCK = threading.Lock()  # redirect_stdout and catch_warnings are process-wide
 
 
-def judge(test_code: str, records: list, run, timeout: float) -> tuple[str, str]:
-    """Status and message of one test cell, from its kernel run and the recorded answers."""
+def judge(test_code: str, records: list, run, timeout: float) -> Verdict:
+    """Status and message of one test cell, from its kernel run and the recorded answers.
+
+    A :class:`Verdict`: it also says which misconception a failed answer
+    matched and whether the failing line is one of the cell's hidden tests.
+    """
     with _JUDGE_LOCK:
-        return _judge(test_code, records, run, timeout)
+        status, message, *more = _judge(test_code, records, run, timeout)
+        return Verdict(status, message, *more)
+
+
+def hidden_lines(test_code: str) -> set:
+    """Line numbers (1-based) of a test cell between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``."""
+    lines, inside = set(), False
+    for number, line in enumerate(test_code.splitlines(), 1):
+        text = line.strip()
+        if text.startswith("### BEGIN HIDDEN TESTS"):
+            inside = True
+        elif text.startswith("### END HIDDEN TESTS"):
+            inside = False
+        elif inside:
+            lines.add(number)
+    return lines
+
+
+def _failing_line(exc) -> int | None:
+    """The line of the test cell that was running when ``exc`` was raised."""
+    line, tb = None, exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<test cell>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 def _judge(test_code, records, run, timeout):
     if run.status == "timeout":
         problem = ("timeout", f"stopped after {timeout:g} s: does a loop never end?")
     elif run.status == "dead":
-        problem = ("kernel died", run.evalue if run.ename == "exit" else
+        problem = ("kernel died", run.evalue if run.ename in ("exit", "limit") else
                    "the kernel died while this test ran (os._exit, a crash or running out of memory)")
     elif run.status == "error":
         problem = ("not implemented" if run.ename == "NotImplementedError" else "error", run.message)
@@ -358,13 +401,14 @@ def _judge(test_code, records, run, timeout):
             warnings.simplefilter("ignore")
             exec(compile(test_code, "<test cell>", "exec"), namespace)
     except KernelOutcome as outcome:
-        return outcome.status, outcome.message
+        return outcome.status, outcome.message, None, _failing_line(outcome) in hidden_lines(test_code)
     except AssertionError as exc:
-        return "failed", str(exc) or "AssertionError"
+        return ("failed", str(exc) or "AssertionError", getattr(exc, "misconception", None),
+                _failing_line(exc) in hidden_lines(test_code))
     except NotImplementedError as exc:
         return "not implemented", f"NotImplementedError: {exc}".rstrip(": ")
     except Exception as exc:
-        return "error", f"{type(exc).__name__}: {exc}"
+        return "error", f"{type(exc).__name__}: {exc}", None, _failing_line(exc) in hidden_lines(test_code)
     if run.status != "ok":
         return problem
     if run.stderr.strip():
@@ -461,15 +505,26 @@ def _read(path: Path):
         return exc
 
 
-def grade_notebook(path, sources: dict, timeout: float = DEFAULT_TIMEOUT, content=None) -> NotebookResult:
+def grade_notebook(path, sources: dict, timeout: float = DEFAULT_TIMEOUT, content=None, *, shown=None,
+                   limits=None, learner=None) -> NotebookResult:
     """Grade one submission; never raises (problems become statuses).
 
     ``content`` is what :func:`read_cells` returned for it (or the exception it
-    raised), when the caller read the file earlier.
+    raised), when the caller read the file earlier.  ``shown`` is how the
+    result names it (default: its path), ``limits`` the kernel's
+    :class:`~convlib.grading.limits.Limits`, ``learner`` whose it is.
     """
+    result = _grade_notebook(Path(path), sources, timeout, content, limits)
+    if shown is not None:
+        result.path = shown
+    result.learner = learner
+    return result
+
+
+def _grade_notebook(path, sources, timeout, content, limits) -> NotebookResult:
+    from .honesty import apply_honesty
     from .kernel import KernelSession
 
-    path = Path(path)
     content = _read(path) if content is None else content
     if isinstance(content, Exception):
         exc = content
@@ -488,7 +543,7 @@ def grade_notebook(path, sources: dict, timeout: float = DEFAULT_TIMEOUT, conten
     by_id = {t.grade_id: t for t in result.tests}
     try:
         steps = plan(src.cells, cells)
-        with KernelSession(MIME, extra_path=str(ROOT)) as session:
+        with KernelSession(MIME, extra_path=str(ROOT), limits=limits, files=[path]) as session:
             runner = _Runner(session, timeout)
             try:
                 runner.boot()
@@ -510,6 +565,8 @@ def grade_notebook(path, sources: dict, timeout: float = DEFAULT_TIMEOUT, conten
                     if alive:
                         test = by_id[step.grade_id]
                         test.status, test.message = verdict
+                        test.misconception = getattr(verdict, "misconception", None)
+                        test.hidden = bool(getattr(verdict, "hidden", False))
                         if test.status not in ("passed", "failed") and answer_problem:
                             test.message += f" (see {answer_problem})"
                         test.points = test.max_points if test.status == "passed" else 0.0
@@ -518,6 +575,7 @@ def grade_notebook(path, sources: dict, timeout: float = DEFAULT_TIMEOUT, conten
                         if t.status == "not run":
                             t.message = f"not run: the kernel died {MAX_RESTARTS} times"
                     break
+        apply_honesty(result, src.cells, cells)
     except Exception as exc:  # a bug in the grader must not stop the other notebooks
         result.status = "grader error"
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -545,47 +603,81 @@ def _show(path: Path) -> str:
 
 
 def grade_paths(paths, solutions=ROOT / "solutions", timeout: float = DEFAULT_TIMEOUT, progress=None,
-                jobs: int = 1) -> dict:
+                jobs: int = 1, limits=None) -> dict:
     """Grade every notebook under ``paths``; the report as the JSON-able dict described in the module docstring.
 
-    All submissions are read before the first one runs (a submission's code
-    cannot rewrite another one in time).  ``jobs`` notebooks are graded at once,
-    each in its own kernel.
+    A path is a notebook, a folder, an nbgrader course or ``submitted/``
+    folder, or a ``.zip`` of these (:mod:`convlib.grading.submissions`).  All
+    submissions are read before the first one runs (a submission's code
+    cannot rewrite another one in time).  ``jobs`` notebooks are graded at
+    once, each in its own kernel, under ``limits``
+    (:class:`convlib.grading.limits.Limits`).
     """
+    from .submissions import collect
+
     sources = load_sources(Path(solutions))
-    notebooks, missing = find_notebooks(paths)
-    contents = [_read(p) for p in notebooks]
+    with collect(paths) as found:
+        subs = found.submissions
+        contents = [_read(s.path) for s in subs]
 
-    def one(item):
-        nb_path, content = item
-        start = time.perf_counter()
-        try:
-            result = grade_notebook(nb_path, sources, timeout, content)
-        except Exception as exc:  # grade_notebook turns problems into statuses; this is the last resort
-            result = NotebookResult(_show(nb_path), None, "grader error")
-            print(f"grader error on {nb_path}: {exc!r}", file=sys.stderr)
-        if progress is not None:
-            progress(result, time.perf_counter() - start)
-        return result
+        def one(item):
+            sub, content = item
+            start = time.perf_counter()
+            try:
+                result = grade_notebook(sub.path, sources, timeout, content, shown=sub.shown, limits=limits,
+                                        learner=sub.learner)
+            except Exception as exc:  # grade_notebook turns problems into statuses; this is the last resort
+                result = NotebookResult(sub.shown, None, "grader error", learner=sub.learner)
+                print(f"grader error on {sub.shown}: {exc!r}", file=sys.stderr)
+            if progress is not None:
+                progress(result, time.perf_counter() - start)
+            return result
 
-    results = [NotebookResult(str(p), None, "unreadable") for p in missing]
-    with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
-        graded = list(pool.map(one, zip(notebooks, contents)))
+        results = [NotebookResult(str(p), None, "unreadable") for p in found.missing]
+        results += [NotebookResult(str(p), None, "unreadable", tests=[TestResult("zip", 0.0, 0.0, "not run", why)])
+                    for p, why in found.problems]
+        with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
+            graded = list(pool.map(one, zip(subs, contents)))
     results += graded
     report = {"notebooks": [r.as_dict() for r in results]}
     report["score"] = _num(sum(r.score for r in results))
     report["max_score"] = _num(sum(r.max_score for r in results))
     learners = {}
-    for nb_path, result in zip(notebooks, graded):
-        folder = learner_folder(nb_path, paths)
-        if folder is not None:
-            learners.setdefault(folder, []).append(result)
+    for sub, result in zip(subs, graded):
+        if sub.learner is not None:
+            learners.setdefault((sub.learner_path, sub.learner), []).append(result)
     if learners:
         report["learners"] = [
-            {"learner": folder.name, "path": _show(folder), "score": _num(sum(r.score for r in rs)),
+            {"learner": name, "path": lpath, "score": _num(sum(r.score for r in rs)),
              "max_score": _num(sum(r.max_score for r in rs)), "notebooks": len(rs)}
-            for folder, rs in learners.items()]
+            for (lpath, name), rs in learners.items()]
+    report["misconceptions"] = misconception_table(report["notebooks"])
+    report["flags"] = [{**f, "path": nb["path"], "learner": nb.get("learner")}
+                       for nb in report["notebooks"] for f in nb.get("flags", [])]
     return report
+
+
+def misconception_table(notebooks) -> list:
+    """One entry per ``(grade_id, misconception)`` seen: how many learners hold it, and who.
+
+    A learner is a notebook's ``learner`` (or, without one, its path).  Sorted
+    by count, most common first.
+    """
+    from ..checks.misconceptions import describe
+
+    table = {}
+    for nb in notebooks:
+        who = nb.get("learner") or nb["path"]
+        for t in nb.get("tests", []):
+            mid = t.get("misconception")
+            if mid:
+                entry = table.setdefault((nb.get("source") or "", t["grade_id"], mid), set())
+                entry.add(who)
+    rows = [{"grade_id": gid, "misconception": mid, "count": len(who), "learners": sorted(who),
+             "source": os.path.basename(src), "description": describe(mid)}
+            for (src, gid, mid), who in table.items()]
+    rows.sort(key=lambda r: (-r["count"], r["source"], r["grade_id"], r["misconception"]))
+    return rows
 
 
 # --------------------------------------------------------------------------- output
@@ -661,6 +753,22 @@ def main(argv=None) -> int:
                         help="where the sources are (default: the course's solutions/)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="notebooks graded at once, each in its own kernel (default 1)")
+    parser.add_argument("--report", metavar="FILE.html",
+                        help="also write the class report: one self-contained HTML page (misconceptions, pass "
+                             "rates, scores, each learner)")
+    parser.add_argument("--feedback", metavar="DIR",
+                        help="also write one HTML feedback page per learner into DIR (no hidden case shown)")
+    from .limits import DEFAULT_LIMITS, Limits
+
+    parser.add_argument("--memory", type=int, default=DEFAULT_LIMITS.rss_mb, metavar="MB",
+                        help=f"memory of a submission's processes together (default {DEFAULT_LIMITS.rss_mb})")
+    parser.add_argument("--address-space", type=int, default=DEFAULT_LIMITS.address_space_mb, metavar="MB",
+                        help="address space per process, RLIMIT_AS (default "
+                             f"{DEFAULT_LIMITS.address_space_mb}; TensorFlow needs about 2000)")
+    parser.add_argument("--cpu", type=int, default=DEFAULT_LIMITS.cpu_s, metavar="SECONDS",
+                        help=f"CPU time per kernel (default {DEFAULT_LIMITS.cpu_s})")
+    parser.add_argument("--processes", type=int, default=DEFAULT_LIMITS.processes, metavar="N",
+                        help=f"processes a submission may start (default {DEFAULT_LIMITS.processes})")
     args = parser.parse_args(argv)
     if args.timeout <= 0:
         parser.error("--timeout must be positive")
@@ -679,14 +787,32 @@ def main(argv=None) -> int:
     def progress(result, seconds):
         print(f"graded {result.path} in {seconds:.1f} s", file=sys.stderr, flush=True)
 
+    limits = Limits(address_space_mb=args.address_space, rss_mb=args.memory, cpu_s=args.cpu,
+                    processes=args.processes, file_mb=DEFAULT_LIMITS.file_mb)
+    for opt, folder in (("--report", args.report and Path(args.report).resolve().parent),):
+        if folder and not folder.is_dir():
+            parser.error(f"the folder for {opt} does not exist: {folder}")
+    start = time.perf_counter()
     try:
-        report = grade_paths(args.paths, args.solutions, args.timeout, progress, args.jobs)
+        report = grade_paths(args.paths, args.solutions, args.timeout, progress, args.jobs, limits)
     except ValueError as exc:  # a broken source notebook
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(format_report(report))
+    seconds = time.perf_counter() - start
     if args.json:
         write_json_atomic(args.json, report)
+    if args.report:
+        from .report import write_report
+
+        n = len(report["notebooks"])
+        write_report(report, args.report, timing=f"Graded in {seconds:.0f} s with --jobs {args.jobs} ({n} notebooks).")
+        print(f"class report: {args.report}", file=sys.stderr)
+    if args.feedback:
+        from .feedback import write_feedback
+
+        pages = write_feedback(report, args.feedback)
+        print(f"feedback: {len(pages)} page{'s' * (len(pages) != 1)} in {args.feedback}", file=sys.stderr)
     ok = all(nb["status"] == "graded" for nb in report["notebooks"])
     return 0 if ok else 1
 

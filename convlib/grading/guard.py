@@ -37,13 +37,14 @@ _state: dict = {}
 def check_module_names() -> list:
     """Every module of the :mod:`convlib.checks` package, in load order.
 
-    ``record``, ``engine`` and ``common`` first (the others import them), then every other
+    ``record``, ``misconceptions``, ``engine`` and ``common`` first (the others import them), then every other
     module in the package's folder, then the package itself, whose names
     (``from convlib.checks import check_conv2d``) must come from the fresh modules.
     """
     import convlib.checks as package
 
-    first = ["convlib.checks.record", "convlib.checks.engine", "convlib.checks.common"]
+    first = ["convlib.checks.record", "convlib.checks.misconceptions", "convlib.checks.engine",
+             "convlib.checks.common"]
     found = sorted(f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__))
     return first + [name for name in found if name not in first] + [package.__name__]
 

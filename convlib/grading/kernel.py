@@ -7,12 +7,18 @@ message), ``timeout`` or ``dead``.  A cell that runs past its time is
 interrupted; one that ignores the interrupt gets its kernel killed
 (``ExecResult.restarted``; call :meth:`KernelSession.start` for a new one), so
 a call never hangs.
+
+The kernel runs under :mod:`convlib.grading.limits` (rlimits set by a launcher,
+and a watchdog on its process tree); a kernel the watchdog kills reports
+``dead`` with ``ename == "limit"`` and the reason in ``evalue``.  Its working
+folder is a fresh temporary folder holding only copies of ``files``.
 """
 
 from __future__ import annotations
 
 import os
 import queue
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -65,36 +71,60 @@ class KernelSession:
         Display payloads of this MIME type are collected into ``ExecResult.data``.
     extra_path : str, optional
         Put first on the kernel's ``PYTHONPATH`` (where ``convlib`` lives).
+    limits : convlib.grading.limits.Limits, optional
+        CPU, memory and process limits (default :data:`~convlib.grading.limits.DEFAULT_LIMITS`).
+    files : sequence of paths
+        Copied into the kernel's working folder (the submission itself).
     """
 
-    def __init__(self, mime: str, extra_path: str | None = None):
+    def __init__(self, mime: str, extra_path: str | None = None, limits=None, files=()):
+        from .limits import DEFAULT_LIMITS
+
         self.mime = mime
         self.extra_path = extra_path
+        self.limits = DEFAULT_LIMITS if limits is None else limits
+        self.files = [Path(f) for f in files]
         self._tmp = tempfile.TemporaryDirectory(prefix="convlib-grade-")
         self.km = None
         self.kc = None
+        self.watchdog = None
+        self.limit_reason = None  # why the watchdog killed the last kernel
 
     # -- lifecycle ------------------------------------------------------------------------------------------
     def start(self, timeout: float = 60.0) -> None:
         """Start a new kernel (closing any previous one)."""
+        import json
+
         from jupyter_client import KernelManager
         from jupyter_client.kernelspec import KernelSpecManager
 
+        from .limits import Watchdog, launcher_argv
+
         self.close_kernel()
+        self.limit_reason = None
         root = Path(self._tmp.name)
         spec_dir = root / "kernels" / "convlib-grade"
         spec_dir.mkdir(parents=True, exist_ok=True)
-        (spec_dir / "kernel.json").write_text(
-            '{"argv": [%s, "-m", "ipykernel_launcher", "-f", "{connection_file}", '
-            '"--HistoryManager.enabled=False"], '
-            '"display_name": "convlib grading", "language": "python"}' % _json_str(sys.executable)
-        )
+        argv = launcher_argv(self.limits, [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                                           "--HistoryManager.enabled=False"])
+        (spec_dir / "kernel.json").write_text(json.dumps(
+            {"argv": argv, "display_name": "convlib grading", "language": "python"}))
         work = root / "work"
-        work.mkdir(exist_ok=True)
+        if work.exists():  # a restart: the submission starts again from its own copy only
+            shutil.rmtree(work, ignore_errors=True)
+        work.mkdir()
+        for f in self.files:
+            shutil.copy(f, work / f.name)
+        home = root / "home"
+        home.mkdir(exist_ok=True)
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (self.extra_path, env.get("PYTHONPATH")) if p)
         env.setdefault("MPLBACKEND", "Agg")
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        env.setdefault("OPENBLAS_NUM_THREADS", "1")  # one kernel per job: no oversubscription
+        env.setdefault("OMP_NUM_THREADS", "1")
+        env["HOME"] = str(home)
+        env["MPLCONFIGDIR"] = str(home / "matplotlib")
         env["IPYTHONDIR"] = str(root / "ipython")
         km = KernelManager(kernel_name="convlib-grade",
                            kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(root / "kernels")]))
@@ -110,8 +140,15 @@ class KernelSession:
                 pass
             raise KernelStartError(f"the kernel did not start: {exc}") from exc
         self.km, self.kc = km, kc
+        pid = _kernel_pid(km)
+        if pid is not None:
+            self.watchdog = Watchdog(pid, self.limits)
 
     def close_kernel(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.stop()
+            self.limit_reason = self.watchdog.reason or self.limit_reason
+            self.watchdog = None
         kc, km, self.kc, self.km = self.kc, self.km, None, None
         if kc is not None:
             try:
@@ -152,8 +189,7 @@ class KernelSession:
     def _execute(self, code: str, timeout: float) -> ExecResult:
         result = ExecResult()
         if not self.alive():
-            result.status = "dead"
-            return result
+            return self._dead(result)
         kc = self.kc
         try:
             msg_id = kc.execute(code, store_history=False, allow_stdin=False, stop_on_error=False)
@@ -178,12 +214,10 @@ class KernelSession:
                 msg = kc.get_iopub_msg(timeout=0.1)
             except queue.Empty:
                 if not self.alive():
-                    result.status = "dead"
-                    return result
+                    return self._dead(result)
                 continue
             except Exception:  # a closed channel
-                result.status = "dead"
-                return result
+                return self._dead(result)
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind, content = msg.get("msg_type"), msg.get("content", {})
@@ -234,13 +268,35 @@ class KernelSession:
                 return msg.get("content", {})
         return None
 
+    def _dead(self, result: ExecResult) -> ExecResult:
+        result.status = "dead"
+        reason = self.watchdog.reason if self.watchdog is not None else self.limit_reason
+        if reason:
+            result.ename, result.evalue = "limit", reason
+        elif self.alive() is False and self.km is not None and _exit_signal(self.km) == 24:  # SIGXCPU
+            result.ename, result.evalue = "limit", (f"the code used more than its {self.limits.cpu_s} s of CPU "
+                                                    f"time and was stopped")
+        return result
+
     def _replace(self, result: ExecResult) -> None:
         """Kill an unresponsive kernel; the caller starts a new one (its state is lost)."""
         result.restarted = True
         self.close_kernel()
 
 
-def _json_str(text: str) -> str:
-    import json
+def _kernel_pid(km):
+    prov = getattr(km, "provisioner", None)
+    for obj in (getattr(prov, "process", None), getattr(km, "kernel", None)):
+        pid = getattr(obj, "pid", None)
+        if isinstance(pid, int):
+            return pid
+    pid = getattr(prov, "pid", None)
+    return pid if isinstance(pid, int) else None
 
-    return json.dumps(text)
+
+def _exit_signal(km):
+    """The signal that ended the kernel process (None if unknown)."""
+    prov = getattr(km, "provisioner", None)
+    proc = getattr(prov, "process", None) or getattr(km, "kernel", None)
+    code = getattr(proc, "returncode", None)
+    return -code if isinstance(code, int) and code < 0 else None

@@ -94,12 +94,14 @@ def test_every_exercise_scores_zero_without_crashing(course_run):
 
 def test_json_report_has_the_documented_shape(course_run):
     report = course_run["report"]
-    assert set(report) == {"notebooks", "score", "max_score"}
+    assert set(report) == {"notebooks", "score", "max_score", "misconceptions", "flags"}
+    assert report["misconceptions"] == [] and report["flags"] == []  # solutions and stubs: no wrong model
     assert report["max_score"] == 2 * sum(sum(p.values()) for p in source_points().values())
     for nb in report["notebooks"]:
         assert {"path", "score", "max_score", "tests"} <= set(nb)
         for t in nb["tests"]:
-            assert set(t) == {"grade_id", "points", "max_points", "status", "message"}
+            assert set(t) == {"grade_id", "points", "max_points", "status", "message", "misconception", "hidden"}
+            assert t["misconception"] is None
     assert [p.name for p in course_run["json_dir"].iterdir()] == ["report.json"]  # no temporary file left
 
 

@@ -1,0 +1,283 @@
+"""Honest scores: a task's answer may not call the convlib function it asks the learner to write.
+
+The checks compare values, so ``def conv_one_filter(x, w, b): return
+convlib.conv2d(x, w[..., None], [b])[..., 0]`` would pass them.  Each test cell
+of ``solutions/`` therefore says in its metadata which convlib functions the
+task's answer may call::
+
+    "metadata": {"convlib": {"may_call": ["convlib.correlate2d"]}, "nbgrader": {...}}
+
+(``[]``: numpy only; no ``may_call`` key: no restriction).  The grader reads
+the learner's code -- it does not run it for this -- and finds every reference
+to a convlib function from the functions the test checks, and from the
+learner's functions those call (transitively): ``convlib.conv2d(...)``,
+``import convlib as cl; cl.conv2d``, ``from convlib import conv2d as c``,
+``from convlib.conv import conv2d``, ``f = convlib.conv2d``,
+``__import__("convlib")`` and ``importlib.import_module("convlib")``.  A
+reference to a convlib function that is not allowed (:mod:`convlib.checks`
+excepted) costs the task its points -- status ``flagged``, with a message naming
+the call -- and adds an entry to the notebook's ``"flags"``.  An answer that
+failed anyway keeps its status and gets the flag too.
+
+What it cannot see: code that builds the name at run time (``getattr(convlib,
+"conv" + "2d")``), or values computed elsewhere and pasted in.  Read the code
+where that matters.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+
+from .notebooks import nbgrader_meta
+
+__all__ = ["may_call", "library_calls", "apply_honesty", "resolve", "allowed_sentence"]
+
+PACKAGE = "convlib"
+EXEMPT = ("convlib.checks", "convlib.checks_advanced", "convlib.grading")
+
+
+def may_call(test_cell) -> list | None:
+    """The convlib functions a test cell's task may call (``None``: no restriction)."""
+    meta = test_cell.get("metadata")
+    own = meta.get("convlib") if isinstance(meta, dict) else None
+    if isinstance(own, dict) and isinstance(own.get("may_call"), list):
+        return [str(n) for n in own["may_call"]]
+    return None
+
+
+def resolve(dotted: str):
+    """The object a dotted name under ``convlib`` names (``None`` if there is none)."""
+    parts = dotted.split(".")
+    if parts[0] != PACKAGE:
+        return None
+    try:
+        obj = importlib.import_module(PACKAGE)
+    except Exception:
+        return None
+    for i, part in enumerate(parts[1:], 1):
+        if hasattr(obj, part):
+            obj = getattr(obj, part)
+            continue
+        try:
+            obj = importlib.import_module(".".join(parts[: i + 1]))
+        except Exception:
+            return None
+    return obj
+
+
+def _is_library_function(dotted: str, obj) -> bool:
+    if any(dotted == e or dotted.startswith(e + ".") for e in EXEMPT):
+        return False
+    if inspect.ismodule(obj) or obj is None:
+        return False
+    module = getattr(obj, "__module__", "") or ""
+    if any(module == e or module.startswith(e + ".") for e in EXEMPT):
+        return False
+    return callable(obj) and module.split(".")[0] == PACKAGE
+
+
+def _public_name(dotted: str, obj) -> str:
+    """``convlib.conv2d`` rather than ``convlib.conv.conv2d`` when the package exports it."""
+    name = getattr(obj, "__name__", None)
+    top = importlib.import_module(PACKAGE)
+    if isinstance(name, str) and getattr(top, name, None) is obj:
+        return f"{PACKAGE}.{name}"
+    return dotted
+
+
+def _import_target(node) -> str | None:
+    """``"convlib..."`` for ``__import__("convlib...")`` / ``importlib.import_module("convlib...")``."""
+    if not isinstance(node, ast.Call) or not node.args or not isinstance(node.args[0], ast.Constant):
+        return None
+    fn = node.func
+    name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else None
+    arg = node.args[0].value
+    if name in ("__import__", "import_module") and isinstance(arg, str) and arg.split(".")[0] == PACKAGE:
+        return arg if name == "import_module" else PACKAGE  # __import__("convlib.conv") returns convlib
+    return None
+
+
+class _Aliases(ast.NodeVisitor):
+    """Top-level names bound to convlib objects: imports, ``f = convlib.conv2d``, ``m = __import__(...)``."""
+
+    def __init__(self, aliases):
+        self.aliases = aliases
+
+    def visit_Import(self, node):
+        for a in node.names:
+            if a.name.split(".")[0] == PACKAGE:
+                if a.asname:
+                    self.aliases[a.asname] = a.name
+                else:
+                    self.aliases[PACKAGE] = PACKAGE
+
+    def visit_ImportFrom(self, node):
+        if node.level == 0 and node.module and node.module.split(".")[0] == PACKAGE:
+            for a in node.names:
+                if a.name != "*":
+                    self.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+
+    def visit_Assign(self, node):
+        target = _dotted(node.value, self.aliases) or _import_target(node.value)
+        for t in node.targets:
+            if isinstance(t, ast.Name):
+                if target:
+                    self.aliases[t.id] = target
+                else:
+                    self.aliases.pop(t.id, None)
+        self.generic_visit(node)
+
+
+def _dotted(node, aliases) -> str | None:
+    """The dotted convlib name an expression refers to, through ``aliases``."""
+    attrs = []
+    while isinstance(node, ast.Attribute):
+        attrs.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name) and node.id in aliases:
+        return ".".join([aliases[node.id], *reversed(attrs)])
+    target = _import_target(node)
+    if target:
+        return ".".join([target, *reversed(attrs)])
+    return None
+
+
+def _parse(code: str):
+    try:
+        return ast.parse(code)
+    except SyntaxError:
+        return None
+
+
+def _bound(node) -> set:
+    """Names a function binds itself (its parameters and assignments): not references to the learner's globals."""
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        return set()
+    args = node.args
+    out = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+    out |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+            out.add(sub.id)
+    return out
+
+
+def library_calls(functions, cells, allowed) -> list:
+    """References to disallowed convlib functions from ``functions`` (names) defined in ``cells``.
+
+    ``cells`` is a list of ``(label, code)`` or ``(label, code, learner)`` in
+    run order: the learner's cells (``learner`` true, the default) and the
+    source's read-only ones (``learner`` false: only their imports count).
+    Returns dicts ``{"function", "call", "cell", "line"}`` (``line`` within that
+    cell), one per distinct call and function.
+    """
+    aliases = {}
+    defs = {}  # name -> (label, node): the learner's top-level functions and assigned expressions
+    for label, code, *own in cells:
+        tree = _parse(code)
+        if tree is None:
+            continue
+        for stmt in tree.body:
+            _Aliases(aliases).visit(stmt)
+            if own and not own[0]:
+                continue
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                defs[stmt.name] = (label, stmt)
+            elif isinstance(stmt, ast.Assign):
+                for t in stmt.targets:
+                    if isinstance(t, ast.Name):
+                        defs[t.id] = (label, stmt.value)
+    allowed_objs = [resolve(a) for a in allowed]
+    found, seen_calls = [], set()
+    todo, visited = list(functions), set()
+    while todo:
+        name = todo.pop(0)
+        if name in visited or name not in defs:
+            continue
+        visited.add(name)
+        label, node = defs[name]
+        local, bound = dict(aliases), _bound(node)
+        for sub in ast.walk(node):  # imports inside the function count too
+            if isinstance(sub, (ast.Import, ast.ImportFrom, ast.Assign)):
+                _Aliases(local).visit(sub)
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id in defs and \
+                    sub.id not in local and sub.id not in bound:
+                todo.append(sub.id)
+            if not isinstance(sub, (ast.Attribute, ast.Name, ast.Call)):
+                continue
+            dotted = _dotted(sub, local)
+            if not dotted:
+                continue
+            obj = resolve(dotted)
+            if not _is_library_function(dotted, obj) or any(obj is a for a in allowed_objs if a is not None):
+                continue
+            call = _public_name(dotted, obj)
+            key = (name, call)
+            if key not in seen_calls:
+                seen_calls.add(key)
+                found.append({"function": name, "call": call, "cell": label, "line": getattr(sub, "lineno", None)})
+    return found
+
+
+def _allowed_text(allowed) -> str:
+    return ("numpy only" if not allowed else "numpy and " + ", ".join(allowed))
+
+
+def allowed_sentence(allowed) -> str:
+    """What a task's text tells the learner they may use (``solutions/`` carries it under each task)."""
+    if not allowed:
+        return ("*What you may use:* numpy, plain Python and your own functions from earlier tasks. The grader "
+                "reads your code: an answer that calls a convlib function scores 0 for this task.")
+    names = ", ".join(f"`{a}`" for a in allowed)
+    return (f"*What you may use:* numpy, plain Python, your own functions from earlier tasks and {names}. The "
+            f"grader reads your code: an answer that calls any other convlib function scores 0 for this task.")
+
+
+def apply_honesty(result, source_cells, submission_cells) -> None:
+    """Flag (and score 0) the tasks of ``result`` whose answers call convlib functions they may not."""
+    from .grade import learner_names, plan
+
+    steps = plan(source_cells, submission_cells)
+    cells = []
+    for step in steps:
+        if step.kind != "state":
+            continue
+        label = f"your answer cell {step.grade_id!r}" if step.answer else (
+            "a cell you added" if step.grade_id is None else f"cell {step.grade_id!r}")
+        cells.append((label, step.code))
+    by_id = {t.grade_id: t for t in result.tests}
+    learner_cells = [(lab, code) for lab, code in cells if not lab.startswith("cell ")]
+    readonly = [(lab, code) for lab, code in cells if lab.startswith("cell ")]  # the source's own cells
+    for cell in source_cells:
+        meta = nbgrader_meta(cell)
+        gid = meta.get("grade_id")
+        if not (meta.get("grade") and not meta.get("solution")) or gid not in by_id:
+            continue
+        allowed = may_call(cell)
+        if allowed is None:
+            continue
+        code = "".join(cell["source"]) if isinstance(cell.get("source"), list) else str(cell.get("source", ""))
+        try:
+            names = sorted(learner_names(code))
+        except SyntaxError:
+            continue
+        # Imports may come from anywhere, definitions only from the learner's cells.
+        calls = library_calls(names, [(lab, code, False) for lab, code in readonly] + learner_cells, allowed)
+        if not calls:
+            continue
+        test = by_id[gid]
+        for c in calls:
+            result.flags.append({"grade_id": gid, "kind": "library call", **c,
+                                 "message": f"{c['function']} calls {c['call']} ({c['cell']}, line {c['line']})"})
+        first = calls[0]
+        names_text = ", ".join(sorted({c["call"] for c in calls}))
+        note = (f"{first['function']} calls {names_text} ({first['cell']}, line {first['line']}): this task asks "
+                f"you to write that computation yourself, so the answer scores 0. This task may use "
+                f"{_allowed_text(allowed)}.")
+        if test.status == "passed":
+            test.status, test.points, test.message = "flagged", 0.0, note
+        else:
+            test.message = (test.message + "\n" if test.message else "") + note
