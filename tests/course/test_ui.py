@@ -477,7 +477,7 @@ def test_setup_check_slider_drives_label(lab, page):
 def page_geometry(out) -> dict:
     """The control values as the page shows them (slider readouts and the toggle)."""
     values = {name: slider_value(slider(out, name)) for name in ("H", "W", "KH", "KW", "stride", "padding", "dilation")}
-    values["mode"] = out.locator(".widget-toggle-buttons button.mod-active").inner_text().strip()
+    values["mode"] = out.locator(".widget-toggle-buttons button.mod-active").first.inner_text().strip()  # not 'same' split
     return values
 
 

@@ -20,7 +20,7 @@ import re
 import pytest
 
 from tests.course.test_ui import (  # noqa: F401  (fixtures)
-    SCREENSHOTS, WIDGET_TIMEOUT_S, assert_no_errors, browser, lab, open_notebook, page, png_hash, press_slider,
+    SCREENSHOTS, WIDGET_TIMEOUT_S, assert_no_errors, browser, lab, open_notebook, page, page_geometry, png_hash, press_slider,
     run_all_cells, slider, slider_value, sync_playwright, wait_for, widget_cell,
 )
 
@@ -228,4 +228,43 @@ def test_groups_explorer(lab, page):
     assert "depthwise-separable" in out.inner_text()
     pictures.append(rec.shot("separable"))
     assert len(set(pictures)) == len(pictures), "a control did not change the picture"
+    assert_no_errors(page, nb)
+
+
+def test_geometry_explorer_convention_switch(lab, page):
+    """05: in mode 'same', the "'same' split as" buttons, chosen with the keyboard, change the padding drawn and the
+    sentence that says where the windows lie against TensorFlow's."""
+    from convlib.conventions import same_pads
+    from convlib.figures.widgets import CONVENTION_LABELS, convention_note
+
+    nb = "notebooks/05-stride-padding-dilation.ipynb"
+    run_notebook(page, lab, nb, "ui-ex-05")
+    out = widget_cell(page, "stride")
+    out.scroll_into_view_if_needed()
+    rec = Recorder(out, "05-convention")
+    upper = out.locator(".widget-toggle-buttons button", has_text="TensorFlow (SAME_UPPER)")
+    assert upper.is_disabled(), "the convention buttons should wait for mode 'same'"
+    press_button(out, "same")
+    wait_for(page, lambda: not upper.is_disabled(), WIDGET_TIMEOUT_S, "the convention buttons enabled")
+    g = page_geometry(out)
+    hw, khw = (g["H"], g["W"]), (g["KH"], g["KW"])
+    note = lambda: text_of(out, ".convention-note") if out.locator(".convention-note").count() else ""  # noqa: E731
+    pictures = {}
+    for label, convention in [("TensorFlow (SAME_UPPER)", "upper"), ("ONNX SAME_LOWER", "lower"),
+                              ("PyTorch k_eff // 2", "symmetric"), ("TensorFlow (SAME_UPPER)", "upper")]:
+        assert CONVENTION_LABELS[label] == convention
+        if convention != "upper" or pictures:
+            press_button(out, label)
+        expected = convention_note(hw, khw, g["stride"], g["dilation"], convention)
+        wait_for(page, lambda: note() == expected, WIDGET_TIMEOUT_S, f"the page to say {expected!r}")
+        pads = tuple(same_pads(n, k, g["stride"], g["dilation"], convention) for n, k in zip(hw, khw))
+        page.wait_for_timeout(300)  # the picture arrives in the same kernel update as the text
+        picture = rec.shot(convention)
+        if convention in pictures:  # back to TensorFlow's split: the same picture again
+            assert picture == pictures[convention]
+        pictures.setdefault(convention, picture)
+        if pads != tuple(same_pads(n, k, g["stride"], g["dilation"], "upper") for n, k in zip(hw, khw)):
+            assert picture != pictures["upper"], f"{convention} pads {pads}: the picture did not change"
+            assert "than TensorFlow's" in note()
+    assert len(set(pictures.values())) == len(pictures) or hw == (1, 1)
     assert_no_errors(page, nb)

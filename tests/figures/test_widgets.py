@@ -130,3 +130,63 @@ def test_stored_widgets_show_a_friendly_text_not_their_repr():
     assert "If you have run it and still read this line" in FALLBACK_TEXT
     assert panel([], text="run me")._repr_mimebundle_()["text/plain"] == "run me"
     assert GeometryExplorer().widget._repr_mimebundle_()["text/plain"] == FALLBACK_TEXT
+
+
+# -- the 'same' convention switch ---------------------------------------------
+
+from convlib.conventions import same_pads  # noqa: E402
+
+
+@pytest.mark.parametrize("convention", ["upper", "lower", "symmetric"])
+@pytest.mark.parametrize("H, W, KH, KW, stride, dilation", [(6, 6, 2, 2, 1, 1), (8, 7, 3, 3, 2, 1), (7, 6, 3, 2, 2, 1),
+                                                            (9, 5, 3, 3, 1, 2), (10, 12, 4, 5, 3, 1)])
+def test_the_drawn_padding_is_the_conventions(convention, H, W, KH, KW, stride, dilation):
+    e = GeometryExplorer(H=H, W=W, KH=KH, KW=KW, stride=stride, dilation=dilation, mode="same", convention=convention)
+    expected = (same_pads(H, KH, stride, dilation, convention), same_pads(W, KW, stride, dilation, convention))
+    assert e.pads == expected
+    g = e.figure.convlib["coverage"].geometry
+    assert g.pads == expected
+    assert e.output_size == tuple(convlib.output_size(n, k, stride, p, dilation)
+                                  for n, k, p in zip((H, W), (KH, KW), expected))
+
+
+def test_convention_is_enabled_only_in_same_mode_and_defaults_to_tensorflow():
+    assert DEFAULTS["convention"] == "upper"
+    e = GeometryExplorer()
+    assert e.controls["convention"].value == "upper" and e.controls["convention"].disabled
+    assert "convention-note" not in e.summary.value
+    e.controls["mode"].value = "same"
+    assert not e.controls["convention"].disabled and "convention-note" in e.summary.value
+    assert e.pads == ((1, 1), (0, 1))  # 7 x 6, 3 x 3, stride 2: totals (4-1)*2+3-7 = 2 and (3-1)*2+3-6 = 1
+    e.controls["mode"].value = "explicit"
+    assert e.controls["convention"].disabled and e.pads == e.padding == 1
+
+
+def test_summary_on_an_even_kernel():
+    # 6 x 6, a 2 x 2 kernel, stride 1: TensorFlow pads (0, 1); the total is odd on both axes.
+    e = GeometryExplorer(H=6, W=6, KH=2, KW=2, stride=1, mode="same")
+    assert "TensorFlow's own split (an odd total puts the extra row at the bottom)" in e.summary.value
+    e.controls["convention"].value = "lower"
+    assert e.pads == ((1, 0), (1, 0)) and e.output_size == (6, 6)
+    assert "windows start one row higher than TensorFlow's: every output moves by one pixel" in e.summary.value
+    assert "windows start one column further left than TensorFlow's" in e.summary.value
+    assert "larger than 'same'" not in e.summary.value
+    e.controls["convention"].value = "symmetric"
+    assert e.pads == ((1, 1), (1, 1)) and e.output_size == (7, 7)
+    assert "output is one larger than 'same' (7 rows instead of 6)" in e.summary.value
+    assert "output is one larger than 'same' (7 columns instead of 6)" in e.summary.value
+
+
+def test_summary_on_a_stride_2_odd_total():
+    # 8 rows, KH = 3, stride 2: TensorFlow's total is (4 - 1)*2 + 3 - 8 = 1, odd: (0, 1).
+    # 7 columns, KW = 3, stride 2: the total is (4 - 1)*2 + 3 - 7 = 2, even: (1, 1), every convention agrees.
+    e = GeometryExplorer(H=8, W=7, KH=3, KW=3, stride=2, mode="same", convention="symmetric")
+    assert e.pads == ((1, 1), (1, 1)) and e.output_size == (4, 4)  # the size is 'same''s: only the windows move
+    text = e.summary.value
+    assert "rows: padding (top, bottom) = (1, 1), against TensorFlow's (0, 1): windows start one row higher than " \
+           "TensorFlow's: every output moves by one pixel" in text
+    assert "columns: padding (left, right) = (1, 1), as TensorFlow's (1, 1): same as TensorFlow here: the total " \
+           "padding is even" in text
+    assert "larger than 'same'" not in text
+    e.controls["convention"].value = "lower"
+    assert e.pads == ((1, 0), (1, 1)) and "windows start one row higher" in e.summary.value
