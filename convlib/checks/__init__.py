@@ -11,10 +11,11 @@ reference answers the checks share; ``record`` is the answer codec with which
 the grader judges recorded answers in its own process.
 """
 
-from . import backprop, channel_sum, cross_correlation, grouped, im2col_gemm, kernel_shape_and_parameters, \
-    many_filters, output_size_and_same
+from . import backprop, channel_sum, conventions, cross_correlation, grouped, im2col_gemm, \
+    kernel_shape_and_parameters, many_filters, output_size_and_same, pooling, receptive_fields
 from .backprop import *  # noqa: F401,F403
 from .channel_sum import *  # noqa: F401,F403
+from .conventions import *  # noqa: F401,F403
 from .cross_correlation import *  # noqa: F401,F403
 from .engine import CheckFailed
 from .grouped import *  # noqa: F401,F403
@@ -22,6 +23,8 @@ from .im2col_gemm import *  # noqa: F401,F403
 from .kernel_shape_and_parameters import *  # noqa: F401,F403
 from .many_filters import *  # noqa: F401,F403
 from .output_size_and_same import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403
+from .receptive_fields import *  # noqa: F401,F403
 
 #: exercise notebook -> the module of its checks, in course order
 BY_EXERCISE = {
@@ -33,6 +36,9 @@ BY_EXERCISE = {
     "06-im2col-gemm": im2col_gemm,
     "07-backprop": backprop,
     "08-grouped": grouped,
+    "10-pooling": pooling,
+    "11-receptive-fields": receptive_fields,
+    "12-conventions-across-frameworks": conventions,
 }
 
 __all__ = ["CheckFailed", *(name for module in BY_EXERCISE.values() for name in module.__all__)]

@@ -121,6 +121,31 @@ MISCONCEPTIONS = {
     "separable-no-pointwise": "leaves out the pointwise (1x1) step",
     "separable-no-depthwise": "leaves out the depthwise step",
     "separable-multiplied": "multiplies the two steps' costs instead of adding them",
+    # pooling
+    "pool-across-channels": "takes a pooling window's max (or mean) across the channels too, instead of per channel",
+    "pool-channels-summed": "sums the channels' pooled maps, as a convolution does, instead of keeping the C channels",
+    "pool-stride-one": "lets a pooling layer's stride default to 1 instead of pool_size",
+    "avg-pad-counted": "divides a 'same' average pool by k*k, counting the padded zeros (PyTorch's count_include_pad default), where TensorFlow divides by the real pixels",
+    "maxpool-grad-spread": "spreads a max-pooling window's gradient evenly over the window instead of routing it to the arg-max",
+    "maxpool-grad-all-ties": "gives a max-pooling window's gradient to every tied maximum instead of only the first",
+    "maxpool-grad-last-max": "routes a max-pooling window's gradient to the last maximum on a tie instead of the first",
+    # receptive fields
+    "rf-kernels-added": "adds the kernel sizes of stacked layers to get the receptive field (3x3 + 3x3 = 6 instead of 5)",
+    "rf-jump-ignored": "ignores the strides (the jump) when growing a receptive field",
+    "rf-sizes-multiplied": "multiplies the kernel sizes of stacked layers to get the receptive field",
+    "rf-own-stride": "multiplies a layer's receptive-field growth by the jump including its own stride",
+    "jump-strides-added": "adds the strides to get the jump instead of multiplying them",
+    "jump-times-dilation": "multiplies the dilations into the jump",
+    "jump-last-stride-missing": "leaves the last layer's stride out of the jump",
+    "jump-times-kernel": "multiplies the kernel sizes into the jump",
+    # conventions across frameworks
+    "kernel-hw-swapped": "swaps the KH and KW axes when porting a kernel between layouts (e.g. w.T)",
+    "same-lower-swapped": "puts ONNX SAME_LOWER's odd extra zero after instead of before",
+    "symmetric-dilation-ignored": "pads k // 2 on both sides for PyTorch's symmetric 'same' instead of k_eff // 2 with the dilation",
+    "same-symmetric-split": "computes the symmetric convention by halving TensorFlow's total instead of k_eff // 2",
+    "flatten-identity": "believes PyTorch's (c, h, w) flatten and Keras' (h, w, c) flatten give the same order",
+    "flatten-perm-inverse": "uses the inverse of the flatten permutation (maps the wrong way round)",
+    "flatten-hw-swapped": "swaps h and w in a flatten order",
 }
 
 

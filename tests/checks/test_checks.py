@@ -120,6 +120,8 @@ def _id(entry):
 def test_every_public_check_is_covered():
     advanced = {"check_bias_grad", "check_kernel_grad", "check_input_grad", "check_grouped_conv",
                 "check_depthwise_kernel", "check_grouped_param_count", "check_separable_macs"}  # test_checks_advanced.py
+    from .test_checks_chapters import RIGHT as chapters  # exercises 10-12
+    advanced |= {c.__name__ for c, _ in chapters}
     public = {n for n in checks.__all__ if n.startswith("check_")}
     assert {c.__name__ for c, _, _ in CORRECT} == public - advanced
 

@@ -25,9 +25,14 @@ COURSE = {
     "04-many-filters.ipynb": "04-many-filters.ipynb",
     "05-output-size-and-same.ipynb": "05-stride-padding-dilation.ipynb",
     "06-im2col-gemm.ipynb": "06-im2col-and-gemm.ipynb",
+    "07-backprop.ipynb": "07-backprop-through-channels.ipynb",
+    "08-grouped.ipynb": "08-grouped-depthwise-separable.ipynb",
+    "10-pooling.ipynb": "10-pooling.ipynb",
+    "11-receptive-fields.ipynb": "11-receptive-fields.ipynb",
+    "12-conventions-across-frameworks.ipynb": "12-conventions-across-frameworks.ipynb",
 }
 NAMES = sorted(COURSE)
-# Every exercise notebook (other issues add more than these six): the format tests apply to all of them.
+# Every exercise notebook (other issues may add more): the format tests apply to all of them.
 ALL = sorted(p.name for p in SOLUTIONS.glob("*.ipynb"))
 
 
@@ -44,8 +49,9 @@ def kind(cell):
     return "locked" if m.get("locked") else None
 
 
-def test_the_six_core_exercises_exist_and_every_solution_has_its_exercise():
+def test_the_exercises_exist_and_every_solution_has_its_exercise():
     assert set(NAMES) <= set(ALL)
+    assert len(ALL) == 11
     assert sorted(p.name for p in EXERCISES.glob("*.ipynb")) == ALL
 
 
@@ -123,6 +129,12 @@ def test_links_to_its_course_notebook_and_neighbours(name):
             if 0 <= j < len(NAMES):
                 assert f"({NAMES[j]})" in text
     assert nb.metadata["convlib"]["exercise"] == name[:-6]
+    assert nb.metadata["convlib"]["course_notebook"] == f"notebooks/{COURSE[name]}"
+    assert (ROOT / "notebooks" / COURSE[name]).exists()
+
+
+def test_every_exercise_has_its_checks_module():
+    assert sorted(checks.BY_EXERCISE) == [n[:-6] for n in ALL]
 
 
 @pytest.mark.parametrize("name", ALL)
