@@ -62,7 +62,7 @@ from pathlib import Path
 
 from ..checks.record import MIME, decode, fingerprint
 from .guard import check_module_names
-from .notebooks import nbgrader_meta, repo_root
+from .notebooks import nbgrader_meta, repo_root, show_path
 
 # Every check module is loaded now, before any submission runs: one that edits the files on disk changes nothing.
 for _name in check_module_names():
@@ -528,17 +528,17 @@ def _grade_notebook(path, sources, timeout, content, limits) -> NotebookResult:
     content = _read(path) if content is None else content
     if isinstance(content, Exception):
         exc = content
-        result = NotebookResult(_show(path), None, "unreadable")
+        result = NotebookResult(show_path(path), None, "unreadable")
         src = sources.get(path.name)
         if src is not None:
-            result.source = _show(src.path)
+            result.source = show_path(src.path)
             result.tests = _tests_of(src, "not run", f"could not read the notebook: {exc}")
         return result
     cells, meta = content
     src = match_source(path, meta, sources)
     if src is None:
-        return NotebookResult(_show(path), None, "no source")
-    result = NotebookResult(_show(path), _show(src.path))
+        return NotebookResult(show_path(path), None, "no source")
+    result = NotebookResult(show_path(path), show_path(src.path))
     result.tests = _tests_of(src, "not run", "")
     by_id = {t.grade_id: t for t in result.tests}
     try:
@@ -592,14 +592,6 @@ def _tests_of(src: Source, status: str, message: str) -> list:
         if meta.get("grade") and not meta.get("solution"):
             tests.append(TestResult(meta["grade_id"], 0.0, float(meta.get("points", 0)), status, message))
     return tests
-
-
-def _show(path: Path) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        rel = str(path)
-    return str(Path(path).resolve()) if rel.startswith("..") else rel
 
 
 def grade_paths(paths, solutions=ROOT / "solutions", timeout: float = DEFAULT_TIMEOUT, progress=None,

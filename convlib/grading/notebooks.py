@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-__all__ = ["repo_root", "nbgrader_meta"]
+__all__ = ["repo_root", "nbgrader_meta", "show_path"]
 
 
 def repo_root() -> Path:
@@ -17,3 +18,12 @@ def nbgrader_meta(cell) -> dict:
     meta = cell.get("metadata")
     nbg = meta.get("nbgrader") if isinstance(meta, dict) else None
     return nbg if isinstance(nbg, dict) else {}
+
+
+def show_path(path) -> str:
+    """``path`` as a report shows it: relative to the current folder when inside it, else absolute."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        rel = str(path)
+    return str(Path(path).resolve()) if rel.startswith("..") else rel

@@ -26,6 +26,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from .notebooks import show_path
+
 __all__ = ["Submission", "Collection", "collect", "MAX_ZIP_BYTES", "MAX_ZIP_FILES"]
 
 MAX_ZIP_BYTES = 512 * 2**20  # unpacked notebooks per zip
@@ -141,14 +143,6 @@ def _unzip(path: Path, tmp: Path) -> Path:
     return dest
 
 
-def _show(path: Path) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        rel = str(path)
-    return str(Path(path).resolve()) if rel.startswith("..") else rel
-
-
 def collect(paths) -> Collection:
     """Every submission under ``paths`` (de-duplicated, in order), with its learner.
 
@@ -165,11 +159,11 @@ def collect(paths) -> Collection:
             except (zipfile.BadZipFile, ValueError, OSError) as exc:
                 problems.append((p, str(exc)))
                 continue
-            subs += _from_folder(folder, _show(p), zip_stem=p.stem)
+            subs += _from_folder(folder, show_path(p), zip_stem=p.stem)
         elif p.is_dir():
-            subs += _from_folder(p, _show(p))
+            subs += _from_folder(p, show_path(p))
         elif p.is_file():
-            subs.append(Submission(p, _show(p), None))
+            subs.append(Submission(p, show_path(p), None))
         else:
             missing.append(p)
     seen, unique = set(), []
