@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..backward import conv2d_backward as _conv2d_backward
 from ..conv import conv2d as _conv2d
-from .common import _concatenate, _default_rng, _run, _shape_label, _zeros
+from .common import _concatenate, _default_rng, _shape_label, _zeros
+from .engine import Candidate, Case, as_result_array, run_cases
 from .misconceptions import hint
 
 __all__ = [
@@ -38,18 +39,18 @@ def _grad_cases(rng):
 def check_bias_grad(fn, *, seed=0):
     """Check ``fn(dy) -> db``: dy ``(N, Ho, Wo, C_out)``, db ``(C_out,)``."""
     rng = _default_rng(seed)
-    cases = [((dy,), _shape_label(dy=dy), lambda dy=dy: dy.sum(axis=(0, 1, 2)), dict(dy=dy))
+    cases = [Case((dy,), _shape_label(dy=dy), lambda dy=dy: dy.sum(axis=(0, 1, 2)), dy=dy)
              for _, _, dy in _grad_cases(rng)]
     candidates = [
-        (hint("grad-averaged", "you averaged; b[co] is added to EVERY output value of map co, in every image, so its gradient adds "
-         "them all up: a sum over N, Ho and Wo"), lambda c: c.info["dy"].mean(axis=(0, 1, 2))),
-        (hint("grad-first-image", "this uses the first image only; the same bias is added in every image of the batch, so its gradient "
-         "sums over the images too"), lambda c: c.info["dy"][0].sum(axis=(0, 1)) if len(c.info["dy"]) > 1 else None),
-        (hint("grad-batch-mean", "you averaged over the batch (a sum over Ho and Wo, then a mean over N); the same bias is added in every "
-         "image, and the loss adds the images' contributions: sum over N as well"),
-         lambda c: c.info["dy"].sum(axis=(1, 2)).mean(axis=0) if len(c.info["dy"]) > 1 else None),
-        (hint("grad-position-mean", "you averaged over the positions (a mean over Ho and Wo); b[co] is added at EVERY position of map co, "
-         "so its gradient is the sum over N, Ho and Wo"), lambda c: c.info["dy"].mean(axis=(1, 2)).sum(axis=0)),
+        Candidate(hint("grad-averaged", "you averaged; b[co] is added to EVERY output value of map co, in every image, so its gradient adds "
+                  "them all up: a sum over N, Ho and Wo"), lambda c: c.info["dy"].mean(axis=(0, 1, 2))),
+        Candidate(hint("grad-first-image", "this uses the first image only; the same bias is added in every image of the batch, so its gradient "
+                  "sums over the images too"), lambda c: c.info["dy"][0].sum(axis=(0, 1)) if len(c.info["dy"]) > 1 else None),
+        Candidate(hint("grad-batch-mean", "you averaged over the batch (a sum over Ho and Wo, then a mean over N); the same bias is added in every "
+                  "image, and the loss adds the images' contributions: sum over N as well"),
+                  lambda c: c.info["dy"].sum(axis=(1, 2)).mean(axis=0) if len(c.info["dy"]) > 1 else None),
+        Candidate(hint("grad-position-mean", "you averaged over the positions (a mean over Ho and Wo); b[co] is added at EVERY position of map co, "
+                  "so its gradient is the sum over N, Ho and Wo"), lambda c: c.info["dy"].mean(axis=(1, 2)).sum(axis=0)),
     ]
 
     def shape_hint(case, actual):
@@ -60,8 +61,8 @@ def check_bias_grad(fn, *, seed=0):
             return hint("grad-summed-channels", "you summed over the channels as well: db has one entry per filter, shape (C_out,)")
         return None
 
-    _run(fn, cases, candidates, name="bias_grad(dy)", shape_hints=shape_hint,
-         reference="convlib.conv2d_backward")
+    run_cases(fn, cases, candidates=candidates, convert=as_result_array, name="bias_grad(dy)", shape_hints=shape_hint,
+              reference="convlib.conv2d_backward")
 
 
 def _dw(x, dy):
@@ -73,7 +74,7 @@ def check_kernel_grad(fn, *, seed=0):
     """Check ``fn(x, dy) -> dw``: x ``(N, H, W, C_in)``, dy ``(N, Ho, Wo, C_out)``, valid, stride 1;
     dw ``(KH, KW, C_in, C_out)`` with ``KH = H - Ho + 1``, ``KW = W - Wo + 1``."""
     rng = _default_rng(seed)
-    cases = [((x, dy), _shape_label(x=x, dy=dy), lambda x=x, dy=dy: _dw(x, dy), dict(x=x, dy=dy))
+    cases = [Case((x, dy), _shape_label(x=x, dy=dy), lambda x=x, dy=dy: _dw(x, dy), x=x, dy=dy)
              for x, _, dy in _grad_cases(rng)]
 
     def shared(c):
@@ -82,17 +83,17 @@ def check_kernel_grad(fn, *, seed=0):
         return _concatenate([one] * x.shape[3], axis=2)
 
     candidates = [
-        (hint("grad-channels-shared", "every channel got the same gradient slice (one 2-D gradient shared by all channels, computed from the "
-         "channels' sum). Each slice dw[:, :, ci, co] correlates ITS OWN input channel x[..., ci] with dy[..., co]"),
-         lambda c: shared(c) if c.info["x"].shape[3] > 1 else None),
-        (hint("kernel-flipped", "your dw is flipped in both spatial axes: dw[kh, kw] pairs x[i + kh, j + kw] with dy[i, j] -- a "
-         "cross-correlation of x with dy, no flip"), lambda c: c.expected[::-1, ::-1]),
-        (hint("grad-first-image", "this uses the first image only: the loss adds over the batch, so dw adds every image's contribution"),
-         lambda c: _dw(c.info["x"][:1], c.info["dy"][:1]) if len(c.info["x"]) > 1 else None),
-        (hint("grad-batch-mean", "you averaged over the batch; the gradient of a sum over images is the sum of their gradients"),
-         lambda c: c.expected / len(c.info["x"]) if len(c.info["x"]) > 1 else None),
-        (hint("grad-channel-axes-swapped", "your dw has axes (KH, KW, C_out, C_in); it must have the kernel's own shape (KH, KW, C_in, C_out)"),
-         lambda c: c.expected.transpose(0, 1, 3, 2) if c.info["x"].shape[3] == c.info["dy"].shape[3] else None),
+        Candidate(hint("grad-channels-shared", "every channel got the same gradient slice (one 2-D gradient shared by all channels, computed from the "
+                  "channels' sum). Each slice dw[:, :, ci, co] correlates ITS OWN input channel x[..., ci] with dy[..., co]"),
+                  lambda c: shared(c) if c.info["x"].shape[3] > 1 else None),
+        Candidate(hint("kernel-flipped", "your dw is flipped in both spatial axes: dw[kh, kw] pairs x[i + kh, j + kw] with dy[i, j] -- a "
+                  "cross-correlation of x with dy, no flip"), lambda c: c.expected[::-1, ::-1]),
+        Candidate(hint("grad-first-image", "this uses the first image only: the loss adds over the batch, so dw adds every image's contribution"),
+                  lambda c: _dw(c.info["x"][:1], c.info["dy"][:1]) if len(c.info["x"]) > 1 else None),
+        Candidate(hint("grad-batch-mean", "you averaged over the batch; the gradient of a sum over images is the sum of their gradients"),
+                  lambda c: c.expected / len(c.info["x"]) if len(c.info["x"]) > 1 else None),
+        Candidate(hint("grad-channel-axes-swapped", "your dw has axes (KH, KW, C_out, C_in); it must have the kernel's own shape (KH, KW, C_in, C_out)"),
+                  lambda c: c.expected.transpose(0, 1, 3, 2) if c.info["x"].shape[3] == c.info["dy"].shape[3] else None),
     ]
 
     def shape_hint(case, actual):
@@ -104,8 +105,8 @@ def check_kernel_grad(fn, *, seed=0):
                     "gradient slice -- dw has the kernel's shape (KH, KW, C_in, C_out)"))
         return None
 
-    _run(fn, cases, candidates, name="kernel_grad(x, dy)", shape_hints=shape_hint,
-         reference="convlib.conv2d_backward, checked against tf.GradientTape", view=(":", ":", "ci", "co"))
+    run_cases(fn, cases, candidates=candidates, convert=as_result_array, name="kernel_grad(x, dy)", shape_hints=shape_hint,
+              reference="convlib.conv2d_backward, checked against tf.GradientTape", view=(":", ":", "ci", "co"))
 
 
 def _dx(dy, w):
@@ -123,7 +124,7 @@ def check_input_grad(fn, *, seed=0):
     """Check ``fn(dy, w) -> dx``: dy ``(N, Ho, Wo, C_out)``, w ``(KH, KW, C_in, C_out)``, valid, stride 1;
     dx ``(N, Ho + KH - 1, Wo + KW - 1, C_in)``."""
     rng = _default_rng(seed)
-    cases = [((dy, w), _shape_label(dy=dy, w=w), lambda dy=dy, w=w: _dx(dy, w), dict(dy=dy, w=w))
+    cases = [Case((dy, w), _shape_label(dy=dy, w=w), lambda dy=dy, w=w: _dx(dy, w), dy=dy, w=w)
              for _, w, dy in _grad_cases(rng)]
 
     def same_for_all(c):
@@ -132,15 +133,15 @@ def check_input_grad(fn, *, seed=0):
         return _concatenate([one] * w.shape[2], axis=3)
 
     candidates = [
-        (hint("kernel-not-flipped", "the kernel is not turned by 180 degrees: written as a forward correlation, the backward pass uses "
-         "w[::-1, ::-1] (with the channel axes swapped) on the zero-padded dy"),
-         lambda c: _full(c.info["dy"], c.info["w"].transpose(0, 1, 3, 2))),
-        (hint("grad-channels-shared", "every input channel got the same gradient. The forward pass SUMS the channels, so backward each "
-         "channel ci receives dy through its OWN slices w[:, :, ci, :]"),
-         lambda c: same_for_all(c) if c.info["w"].shape[2] > 1 else None),
-        (hint("grad-first-filter", "only filter 0's gradient came back: each input channel feeds all C_out filters, so dx[..., ci] adds "
-         "the contributions from every dy[..., co]"),
-         lambda c: _dx(c.info["dy"][..., :1], c.info["w"][..., :1]) if c.info["w"].shape[3] > 1 else None),
+        Candidate(hint("kernel-not-flipped", "the kernel is not turned by 180 degrees: written as a forward correlation, the backward pass uses "
+                  "w[::-1, ::-1] (with the channel axes swapped) on the zero-padded dy"),
+                  lambda c: _full(c.info["dy"], c.info["w"].transpose(0, 1, 3, 2))),
+        Candidate(hint("grad-channels-shared", "every input channel got the same gradient. The forward pass SUMS the channels, so backward each "
+                  "channel ci receives dy through its OWN slices w[:, :, ci, :]"),
+                  lambda c: same_for_all(c) if c.info["w"].shape[2] > 1 else None),
+        Candidate(hint("grad-first-filter", "only filter 0's gradient came back: each input channel feeds all C_out filters, so dx[..., ci] adds "
+                  "the contributions from every dy[..., co]"),
+                  lambda c: _dx(c.info["dy"][..., :1], c.info["w"][..., :1]) if c.info["w"].shape[3] > 1 else None),
     ]
 
     def shape_hint(case, actual):
@@ -153,5 +154,5 @@ def check_input_grad(fn, *, seed=0):
                     "and KW - 1 columns of zeros on every side, so every input pixel gets its gradient"))
         return None
 
-    _run(fn, cases, candidates, name="input_grad(dy, w)", shape_hints=shape_hint,
-         reference="convlib.conv2d_backward, checked against tf.GradientTape", view=("n", ":", ":", "ci"))
+    run_cases(fn, cases, candidates=candidates, convert=as_result_array, name="input_grad(dy, w)", shape_hints=shape_hint,
+              reference="convlib.conv2d_backward, checked against tf.GradientTape", view=("n", ":", ":", "ci"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from ..conv import conv2d as _conv2d
-from .common import _forgot_sum_shape, FLIP_HINT, FORGOT_SUM_HINT, MEAN_HINT, SHARED_KERNEL_HINT, _corr, _default_rng, _ints, _shape_label, _stack
+from .common import _forgot_sum_shape, FLIP_HINT, FORGOT_SUM_HINT, MEAN_HINT, SHARED_KERNEL_HINT, _corr, _default_rng, _ints, _shape_label, _stack, _xk_cases
 from .engine import Candidate, Case, as_result_array, run_cases
 from .misconceptions import hint
 
@@ -100,10 +100,7 @@ def check_conv3d_channels(fn, *, seed=0):
     """Check ``fn(x, k) -> (Ho, Wo, C - KD + 1)``: x ``(H, W, C)``, k ``(KH, KW, KD)``, valid along all 3 axes."""
     rng = _default_rng(seed)
     geoms = [((5, 6, 4), (2, 3, 2)), ((4, 4, 3), (3, 3, 3)), ((5, 5, 5), (2, 2, 1)), ((6, 4, 5), (1, 2, 3))]
-    cases = []
-    for xs, ks in geoms:
-        x, k = _ints(rng, xs), _ints(rng, ks)
-        cases.append(Case((x, k), _shape_label(x=x, k=k), partial(_conv3d, x, k), x=x, k=k))
+    cases = _xk_cases(rng, geoms, _conv3d)
     cands = [
         Candidate(
             hint("depth-axis-first", "the depth axis comes first; keep channels last: (Ho, Wo, C - KD + 1)"),

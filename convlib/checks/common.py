@@ -31,12 +31,12 @@ Array arguments and answers follow the course's naming table: ``x`` is
 
 from __future__ import annotations
 
-import importlib
-import sys
+from functools import partial
 
 import numpy as np
 
 from ..reference import correlate2d as _correlate2d
+from .engine import Case
 from .misconceptions import hint
 
 # Bound at import (the one place the checks do so): rebinding numpy's attributes later changes nothing here.
@@ -96,16 +96,23 @@ def _shape_label(**arrays):
     return ", ".join(f"{n}.shape={tuple(a.shape)}" for n, a in arrays.items())
 
 
-# --------------------------------------------------------------------------- reference answers (computed lazily)
+# --------------------------------------------------------------------------- case builders
 
 
-def _tools():
-    """The current :mod:`convlib.check_tools` (the grader replaces it before every test cell)."""
-    return sys.modules.get("convlib.checks.engine") or importlib.import_module("convlib.checks.engine")
+def _xk_cases(rng, geoms, reference):
+    """One :class:`Case` ``fn(x, k)`` per ``(x shape, k shape)`` in ``geoms``: random small integers, expected ``reference(x, k)``."""
+    cases = []
+    for x_shape, k_shape in geoms:
+        x, k = _ints(rng, x_shape), _ints(rng, k_shape)
+        cases.append(Case((x, k), _shape_label(x=x, k=k), partial(reference, x, k), x=x, k=k))
+    return cases
 
 
-def _run(fn, cases, candidates, **kwargs):
-    t = _tools()
-    cases = [t.Case(args, label, ref, **info) for args, label, ref, info in cases]
-    cands = [t.Candidate(hint, build) for hint, build in candidates]
-    t.run_cases(fn, cases, candidates=cands, convert=kwargs.pop("convert", t.as_result_array), **kwargs)
+def _named_case(reference, label, **params):
+    """One :class:`Case` ``fn(*params.values())`` for a function of plain values (sizes, flags).
+
+    ``case.info`` holds each value under its parameter's name (``case.info["c_out"]``); ``label`` is
+    formatted with them (``"C_out={c_out}"``); the expected answer is ``reference(*params.values())``.
+    """
+    values = tuple(params.values())
+    return Case(values, label.format(**params), partial(reference, *values), **params)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from ..conventions import same_pads as _same_pads
 from ..layouts import kernel_from_torch as _kernel_from_torch
 from ..layouts import to_nchw as _to_nchw
-from .common import _arange, _default_rng, _run, _tools
+from .common import _arange, _default_rng
+from .engine import Candidate, Case, as_int_tuple, as_result_array, run_cases
 from .misconceptions import hint
 
 __all__ = [
@@ -30,28 +31,28 @@ def check_kernel_from_torch(fn, *, seed=0):
     cases = []
     for shape in shapes:
         w = rng.normal(size=shape).round(2)
-        cases.append(((w,), f"w.shape={shape} (C_out, C_in, KH, KW)", lambda w=w: _from_torch_reference(w), dict(w=w)))
+        cases.append(Case((w,), f"w.shape={shape} (C_out, C_in, KH, KW)", lambda w=w: _from_torch_reference(w), w=w))
 
     def shape_of(c):
         c_out, c_in, kh, kw = c.info["w"].shape
         return kh, kw, c_in, c_out
 
     candidates = [
-        (hint("reshape-scrambles", "you reshaped instead of transposing: reshape re-reads the numbers in memory order, so "
-              "weights land at the wrong (kh, kw, ci, co); move the axes with w.transpose(2, 3, 1, 0)"),
-         lambda c: c.info["w"].reshape(shape_of(c))),
-        (hint("kernel-hw-swapped", "your KH and KW axes are swapped (w.T, or transpose(3, 2, 1, 0), reverses every axis): "
-              "PyTorch's (C_out, C_in, KH, KW) becomes (KH, KW, C_in, C_out) with w.transpose(2, 3, 1, 0)"),
-         lambda c: c.info["w"].transpose(3, 2, 1, 0)),
-        (hint("cin-cout-swapped", "your C_in and C_out axes are swapped: PyTorch stores (C_out, C_in, KH, KW), output "
-              "channels first; Keras wants (KH, KW, C_in, C_out), output channels last"),
-         lambda c: c.info["w"].transpose(2, 3, 0, 1)),
-        (hint("kernel-hw-swapped", "your KH and KW axes are swapped and so are C_in and C_out: use w.transpose(2, 3, 1, 0)"),
-         lambda c: c.info["w"].transpose(3, 2, 0, 1)),
+        Candidate(hint("reshape-scrambles", "you reshaped instead of transposing: reshape re-reads the numbers in memory order, so "
+                       "weights land at the wrong (kh, kw, ci, co); move the axes with w.transpose(2, 3, 1, 0)"),
+                  lambda c: c.info["w"].reshape(shape_of(c))),
+        Candidate(hint("kernel-hw-swapped", "your KH and KW axes are swapped (w.T, or transpose(3, 2, 1, 0), reverses every axis): "
+                       "PyTorch's (C_out, C_in, KH, KW) becomes (KH, KW, C_in, C_out) with w.transpose(2, 3, 1, 0)"),
+                  lambda c: c.info["w"].transpose(3, 2, 1, 0)),
+        Candidate(hint("cin-cout-swapped", "your C_in and C_out axes are swapped: PyTorch stores (C_out, C_in, KH, KW), output "
+                       "channels first; Keras wants (KH, KW, C_in, C_out), output channels last"),
+                  lambda c: c.info["w"].transpose(2, 3, 0, 1)),
+        Candidate(hint("kernel-hw-swapped", "your KH and KW axes are swapped and so are C_in and C_out: use w.transpose(2, 3, 1, 0)"),
+                  lambda c: c.info["w"].transpose(3, 2, 0, 1)),
     ]
-    _run(fn, cases, candidates, name="kernel_from_torch(w)",
-         reference="convlib.kernel_from_torch",
-         view=(":", ":", "ci", "co"))
+    run_cases(fn, cases, candidates=candidates, convert=as_result_array, name="kernel_from_torch(w)",
+              reference="convlib.kernel_from_torch",
+              view=(":", ":", "ci", "co"))
 
 
 def _k_eff(k, d):
@@ -72,8 +73,8 @@ def check_same_pads(fn, *, seed=0):
     for _ in range(6):
         params.append((int(rng.integers(3, 20)), int(rng.integers(1, 6)), int(rng.integers(1, 4)),
                        int(rng.integers(1, 3)), ("upper", "lower", "symmetric")[int(rng.integers(0, 3))]))
-    cases = [(p, "n={}, k={}, stride={}, dilation={}, convention={!r}".format(*p),
-              lambda p=p: _same_pads(*p[:4], convention=p[4]), dict(p=p)) for p in params]
+    cases = [Case(p, "n={}, k={}, stride={}, dilation={}, convention={!r}".format(*p),
+              lambda p=p: _same_pads(*p[:4], convention=p[4]), p=p) for p in params]
 
     def conv(c):
         return c.info["p"][4]
@@ -83,30 +84,29 @@ def check_same_pads(fn, *, seed=0):
         return {"upper": (before, after), "lower": (after, before)}.get(conv(c))
 
     candidates = [
-        (hint("same-extra-before", "off by one row: TensorFlow's 'same' (\"upper\") puts the extra padding at the bottom/right "
-              "(after), the smaller half before"),
-         lambda c: c.expected[::-1] if conv(c) == "upper" else None),
-        (hint("same-lower-swapped", "your \"lower\" puts the extra row after; ONNX's SAME_LOWER is the mirror of TensorFlow's "
-              "'same': the extra row/column goes BEFORE (top/left)"),
-         lambda c: c.expected[::-1] if conv(c) == "lower" else None),
-        (hint("symmetric-dilation-ignored", "your symmetric padding ignores the dilation: PyTorch's hand-written 'same' pads "
-              "k_eff // 2 on both sides, k_eff = (k - 1) * dilation + 1, not k // 2"),
-         lambda c: (c.info["p"][1] // 2,) * 2 if conv(c) == "symmetric" else None),
-        (hint("same-symmetric-k2", "this is the symmetric k_eff // 2 convention; \"upper\" and \"lower\" pad TensorFlow's total "
-              "max((ceil(n / stride) - 1) * stride + k_eff - n, 0), split with the extra one after (upper) or before (lower)"),
-         lambda c: (_k_eff(*c.info["p"][1:4:2]) // 2,) * 2 if conv(c) != "symmetric" else None),
-        (hint("dilation-ignored", "this ignores the dilation: a k-tap kernel with dilation d spans k_eff = (k - 1) * d + 1 pixels"),
-         lambda c: like(c, _tf(c.info["p"][0], c.info["p"][1], c.info["p"][2], 1))),
-        (hint("stride-ignored", "this ignores the stride: the total is max((ceil(n / stride) - 1) * stride + k_eff - n, 0), "
-              "which is k_eff - 1 only for stride 1"),
-         lambda c: like(c, _tf(c.info["p"][0], c.info["p"][1], 1, c.info["p"][3]))),
-        (hint("same-symmetric-split", "your \"symmetric\" splits TensorFlow's total evenly; PyTorch's padding=k_eff // 2 "
-              "does not depend on n or the stride: k_eff // 2 on both sides"),
-         lambda c: (sum(_tf(*c.info["p"][:4])) // 2,) * 2 if conv(c) == "symmetric" else None),
+        Candidate(hint("same-extra-before", "off by one row: TensorFlow's 'same' (\"upper\") puts the extra padding at the bottom/right "
+                       "(after), the smaller half before"),
+                  lambda c: c.expected[::-1] if conv(c) == "upper" else None),
+        Candidate(hint("same-lower-swapped", "your \"lower\" puts the extra row after; ONNX's SAME_LOWER is the mirror of TensorFlow's "
+                       "'same': the extra row/column goes BEFORE (top/left)"),
+                  lambda c: c.expected[::-1] if conv(c) == "lower" else None),
+        Candidate(hint("symmetric-dilation-ignored", "your symmetric padding ignores the dilation: PyTorch's hand-written 'same' pads "
+                       "k_eff // 2 on both sides, k_eff = (k - 1) * dilation + 1, not k // 2"),
+                  lambda c: (c.info["p"][1] // 2,) * 2 if conv(c) == "symmetric" else None),
+        Candidate(hint("same-symmetric-k2", "this is the symmetric k_eff // 2 convention; \"upper\" and \"lower\" pad TensorFlow's total "
+                       "max((ceil(n / stride) - 1) * stride + k_eff - n, 0), split with the extra one after (upper) or before (lower)"),
+                  lambda c: (_k_eff(*c.info["p"][1:4:2]) // 2,) * 2 if conv(c) != "symmetric" else None),
+        Candidate(hint("dilation-ignored", "this ignores the dilation: a k-tap kernel with dilation d spans k_eff = (k - 1) * d + 1 pixels"),
+                  lambda c: like(c, _tf(c.info["p"][0], c.info["p"][1], c.info["p"][2], 1))),
+        Candidate(hint("stride-ignored", "this ignores the stride: the total is max((ceil(n / stride) - 1) * stride + k_eff - n, 0), "
+                       "which is k_eff - 1 only for stride 1"),
+                  lambda c: like(c, _tf(c.info["p"][0], c.info["p"][1], 1, c.info["p"][3]))),
+        Candidate(hint("same-symmetric-split", "your \"symmetric\" splits TensorFlow's total evenly; PyTorch's padding=k_eff // 2 "
+                       "does not depend on n or the stride: k_eff // 2 on both sides"),
+                  lambda c: (sum(_tf(*c.info["p"][:4])) // 2,) * 2 if conv(c) == "symmetric" else None),
     ]
-    t = _tools()
-    _run(fn, cases, candidates, name="same_pads(n, k, stride, dilation, convention)", convert=t.as_int_tuple,
-         reference="convlib.same_pads")
+    run_cases(fn, cases, candidates=candidates, name="same_pads(n, k, stride, dilation, convention)", convert=as_int_tuple,
+              reference="convlib.same_pads")
 
 
 def _flatten_reference(h, w, c):
@@ -122,7 +122,7 @@ def check_flatten_permutation(fn, *, seed=0):
     rng = _default_rng(seed)
     params = [(2, 3, 4), (3, 2, 2), (1, 4, 3), (2, 2, 1), (1, 1, 5), (4, 3, 2)]
     params += [tuple(int(v) for v in rng.integers(1, 6, 3)) for _ in range(2)]
-    cases = [(p, "h={}, w={}, c={}".format(*p), lambda p=p: _flatten_reference(*p), dict(p=p)) for p in params]
+    cases = [Case(p, "h={}, w={}, c={}".format(*p), lambda p=p: _flatten_reference(*p), p=p) for p in params]
 
     def inverse(p):
         out = _arange(len(p))
@@ -130,17 +130,17 @@ def check_flatten_permutation(fn, *, seed=0):
         return out
 
     candidates = [
-        (hint("flatten-identity", "this is the identity: the two flattens read the same numbers in different orders whenever "
-              "C > 1 and H*W > 1. Keras' element (h, w, c) sits at position c*H*W + h*W + w of PyTorch's (c, h, w) flatten"),
-         lambda c: _arange(c.info["p"][0] * c.info["p"][1] * c.info["p"][2])),
-        (hint("flatten-perm-inverse", "this is the inverse permutation: it puts Keras' flatten into PyTorch's order "
-              "(flat_keras[p] == flat_torch). Asked for: flat_torch[p] == flat_keras, i.e. p[i] = the position in "
-              "PyTorch's flatten of Keras' i-th number"),
-         lambda c: inverse(c.expected)),
-        (hint("flatten-hw-swapped", "your permutation reads (c, w, h) or (w, h, c): keep h before w, rows before columns, in "
-              "both orders"),
-         lambda c: _arange(c.info["p"][0] * c.info["p"][1] * c.info["p"][2]).reshape(
-             c.info["p"][2], c.info["p"][1], c.info["p"][0]).transpose(2, 1, 0).reshape(-1)),
+        Candidate(hint("flatten-identity", "this is the identity: the two flattens read the same numbers in different orders whenever "
+                       "C > 1 and H*W > 1. Keras' element (h, w, c) sits at position c*H*W + h*W + w of PyTorch's (c, h, w) flatten"),
+                  lambda c: _arange(c.info["p"][0] * c.info["p"][1] * c.info["p"][2])),
+        Candidate(hint("flatten-perm-inverse", "this is the inverse permutation: it puts Keras' flatten into PyTorch's order "
+                       "(flat_keras[p] == flat_torch). Asked for: flat_torch[p] == flat_keras, i.e. p[i] = the position in "
+                       "PyTorch's flatten of Keras' i-th number"),
+                  lambda c: inverse(c.expected)),
+        Candidate(hint("flatten-hw-swapped", "your permutation reads (c, w, h) or (w, h, c): keep h before w, rows before columns, in "
+                       "both orders"),
+                  lambda c: _arange(c.info["p"][0] * c.info["p"][1] * c.info["p"][2]).reshape(
+                      c.info["p"][2], c.info["p"][1], c.info["p"][0]).transpose(2, 1, 0).reshape(-1)),
     ]
-    _run(fn, cases, candidates, name="flatten_permutation(h, w, c)",
-         reference="convlib.to_nchw on the Keras positions (PyTorch's torch.flatten reads NCHW in memory order)")
+    run_cases(fn, cases, candidates=candidates, convert=as_result_array, name="flatten_permutation(h, w, c)",
+              reference="convlib.to_nchw on the Keras positions (PyTorch's torch.flatten reads NCHW in memory order)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from .common import FLIP_HINT, _corr, _default_rng, _ints, _pad, _shape_label, _zeros
+from .common import FLIP_HINT, _corr, _default_rng, _ints, _pad, _shape_label, _xk_cases, _zeros
 from .engine import Candidate, Case, as_result_array, run_cases
 from .misconceptions import hint
 
@@ -137,10 +137,7 @@ def check_convolve2d(fn, *, seed=0):
     geoms = [((5, 6), (2, 3)), ((6, 6), (3, 3)), ((4, 7), (1, 3)), ((5, 4), (2, 2))]
     geoms += [((int(rng.integers(4, 9)), int(rng.integers(4, 9))), (int(rng.integers(1, 4)), int(rng.integers(1, 4))))
               for _ in range(2)]
-    cases = []
-    for hw, khw in geoms:
-        x, k = _ints(rng, hw), _ints(rng, khw)
-        cases.append(Case((x, k), _shape_label(x=x, k=k), partial(_convolve, x, k), x=x, k=k))
+    cases = _xk_cases(rng, geoms, _convolve)
     cands = [
         Candidate(
             hint("kernel-not-flipped", "this is cross-correlation, what frameworks call 'convolution'. True convolution flips the kernel in "

@@ -6,7 +6,8 @@ from ..conv import conv2d as _conv2d
 from ..counting import conv2d_counts as _conv2d_counts
 from ..counting import depthwise_counts as _depthwise_counts
 from ..counting import separable_counts as _separable_counts
-from .common import _arange, _concatenate, _default_rng, _run, _shape_label, _tools, _zeros
+from .common import _arange, _concatenate, _default_rng, _shape_label, _zeros
+from .engine import Candidate, Case, as_int, as_result_array, run_cases
 from .misconceptions import hint
 
 __all__ = [
@@ -56,20 +57,20 @@ def _interleaved_inputs(x, w, g):
 def check_grouped_conv(fn, *, seed=0):
     """Check ``fn(x, w, groups) -> y``: x ``(N, H, W, C_in)``, w ``(KH, KW, C_in/groups, C_out)``, valid, stride 1."""
     rng = _default_rng(seed)
-    cases = [((x, w, g), f"{_shape_label(x=x, w=w)}, groups={g}", lambda x=x, w=w, g=g: _conv2d(x, w, groups=g),
-              dict(x=x, w=w, g=g)) for x, w, g in _grouped_cases(rng)]
+    cases = [Case((x, w, g), f"{_shape_label(x=x, w=w)}, groups={g}", lambda x=x, w=w, g=g: _conv2d(x, w, groups=g),
+              x=x, w=w, g=g) for x, w, g in _grouped_cases(rng)]
     candidates = [
-        (hint("groups-interleaved", "your group k takes every groups-th input channel, x[..., k::groups]; groups are consecutive blocks: "
-         "group k holds input channels k*C_in/groups .. (k+1)*C_in/groups - 1, "
-         "x[..., k*C_in//groups : (k+1)*C_in//groups]"),
-         lambda c: _interleaved_inputs(c.info["x"], c.info["w"], c.info["g"])
-         if c.info["g"] > 1 and c.info["w"].shape[2] > 1 else None),
-        (hint("groups-interleaved", "your groups take every g-th channel; groups are consecutive blocks: group k holds input channels "
-         "k*C_in/g .. (k+1)*C_in/g - 1 and filters k*C_out/g .. (k+1)*C_out/g - 1"),
-         lambda c: _interleaved(c.info["x"], c.info["w"], c.info["g"]) if c.info["g"] > 1 else None),
-        (hint("groups-first-only", "every filter saw group 0's channels; filter group k must see input group k only"),
-         lambda c: _conv2d(_concatenate([c.info["x"][..., : c.info["w"].shape[2]]] * c.info["g"], axis=3),
-                           c.info["w"], groups=c.info["g"]) if c.info["g"] > 1 else None),
+        Candidate(hint("groups-interleaved", "your group k takes every groups-th input channel, x[..., k::groups]; groups are consecutive blocks: "
+                  "group k holds input channels k*C_in/groups .. (k+1)*C_in/groups - 1, "
+                  "x[..., k*C_in//groups : (k+1)*C_in//groups]"),
+                  lambda c: _interleaved_inputs(c.info["x"], c.info["w"], c.info["g"])
+                  if c.info["g"] > 1 and c.info["w"].shape[2] > 1 else None),
+        Candidate(hint("groups-interleaved", "your groups take every g-th channel; groups are consecutive blocks: group k holds input channels "
+                  "k*C_in/g .. (k+1)*C_in/g - 1 and filters k*C_out/g .. (k+1)*C_out/g - 1"),
+                  lambda c: _interleaved(c.info["x"], c.info["w"], c.info["g"]) if c.info["g"] > 1 else None),
+        Candidate(hint("groups-first-only", "every filter saw group 0's channels; filter group k must see input group k only"),
+                  lambda c: _conv2d(_concatenate([c.info["x"][..., : c.info["w"].shape[2]]] * c.info["g"], axis=3),
+                                    c.info["w"], groups=c.info["g"]) if c.info["g"] > 1 else None),
     ]
 
     def shape_hint(case, actual):
@@ -78,8 +79,8 @@ def check_grouped_conv(fn, *, seed=0):
             return hint("groups-one-group", "you returned one group's maps only: concatenate every group's output along the channel axis")
         return None
 
-    _run(fn, cases, candidates, name="grouped_conv(x, w, groups)", shape_hints=shape_hint,
-         reference="convlib.conv2d(groups=...), checked against Keras Conv2D(groups=...)", view=("n", ":", ":", "co"))
+    run_cases(fn, cases, candidates=candidates, convert=as_result_array, name="grouped_conv(x, w, groups)", shape_hints=shape_hint,
+              reference="convlib.conv2d(groups=...), checked against Keras Conv2D(groups=...)", view=("n", ":", ":", "co"))
 
 
 def check_depthwise_kernel(fn, *, seed=0):
@@ -90,12 +91,12 @@ def check_depthwise_kernel(fn, *, seed=0):
     cases = []
     for s in shapes:
         dk = rng.normal(size=s).round(2)
-        cases.append(((dk,), _shape_label(dk=dk), lambda dk=dk: dk.reshape(dk.shape[0], dk.shape[1], 1, -1),
-                      dict(dk=dk)))
+        cases.append(Case((dk,), _shape_label(dk=dk), lambda dk=dk: dk.reshape(dk.shape[0], dk.shape[1], 1, -1),
+                      dk=dk))
     candidates = [
-        (hint("depthwise-order", "your output channels run m*C_in + c; Keras' DepthwiseConv2D outputs channel c*M + m (the M filters of "
-         "one input channel are neighbours), which is what a plain reshape keeps"),
-         lambda c: c.info["dk"].transpose(0, 1, 3, 2).reshape(c.info["dk"].shape[0], c.info["dk"].shape[1], 1, -1)),
+        Candidate(hint("depthwise-order", "your output channels run m*C_in + c; Keras' DepthwiseConv2D outputs channel c*M + m (the M filters of "
+                  "one input channel are neighbours), which is what a plain reshape keeps"),
+                  lambda c: c.info["dk"].transpose(0, 1, 3, 2).reshape(c.info["dk"].shape[0], c.info["dk"].shape[1], 1, -1)),
     ]
 
     def shape_hint(case, actual):
@@ -105,8 +106,8 @@ def check_depthwise_kernel(fn, *, seed=0):
                     "the C_in*M filters go on the last axis"))
         return None
 
-    _run(fn, cases, candidates, name="depthwise_kernel(dk)", shape_hints=shape_hint,
-         reference="Keras' DepthwiseConv2D (its output channel c*M + m)", view=(":", ":", "ci", "co"))
+    run_cases(fn, cases, candidates=candidates, convert=as_result_array, name="depthwise_kernel(dk)", shape_hints=shape_hint,
+              reference="Keras' DepthwiseConv2D (its output channel c*M + m)", view=(":", ":", "ci", "co"))
 
 
 def check_grouped_param_count(fn, *, seed=0):
@@ -122,8 +123,8 @@ def check_grouped_param_count(fn, *, seed=0):
     def count(kh, kw, c_in, c_out, g, bias):
         return kh * kw * (c_in // g) * c_out + (c_out if bias else 0)
 
-    cases = [(s, "KH={}, KW={}, C_in={}, C_out={}, groups={}, use_bias={}".format(*s),
-              lambda s=s: count(*s), dict(p=s)) for s in specs]
+    cases = [Case(s, "KH={}, KW={}, C_in={}, C_out={}, groups={}, use_bias={}".format(*s),
+              lambda s=s: count(*s), p=s) for s in specs]
 
     def bias(c):
         return c.info["p"][3] if c.info["p"][5] else 0
@@ -132,18 +133,17 @@ def check_grouped_param_count(fn, *, seed=0):
         return kh * kw * (c_in // g) * (c_out // g) + (c_out if use_bias else 0)
 
     candidates = [
-        (hint("groups-ignored", "this is a standard Conv2D's count: with groups each filter sees only C_in/groups channels, so it has "
-         "KH*KW*C_in/groups weights"), lambda c: count(c.info["p"][0], c.info["p"][1], c.info["p"][2], c.info["p"][3],
-                                                       1, c.info["p"][5]) if c.info["p"][4] > 1 else None),
-        (hint("groups-divided-twice", "you divided by groups twice: each filter is thinner (C_in/groups deep), but all C_out filters still "
-         "exist"), lambda c: twice(*c.info["p"]) if c.info["p"][4] > 1 else None),
-        (hint("bias-missing", "the bias is missing: with use_bias=True each of the C_out filters adds one"),
-         lambda c: c.expected - c.info["p"][3] if c.info["p"][5] else None),
-        (hint("bias-unwanted", "this counts a bias although use_bias=False"), lambda c: c.expected + c.info["p"][3] if not c.info["p"][5] else None),
+        Candidate(hint("groups-ignored", "this is a standard Conv2D's count: with groups each filter sees only C_in/groups channels, so it has "
+                  "KH*KW*C_in/groups weights"), lambda c: count(c.info["p"][0], c.info["p"][1], c.info["p"][2], c.info["p"][3],
+                                                                1, c.info["p"][5]) if c.info["p"][4] > 1 else None),
+        Candidate(hint("groups-divided-twice", "you divided by groups twice: each filter is thinner (C_in/groups deep), but all C_out filters still "
+                  "exist"), lambda c: twice(*c.info["p"]) if c.info["p"][4] > 1 else None),
+        Candidate(hint("bias-missing", "the bias is missing: with use_bias=True each of the C_out filters adds one"),
+                  lambda c: c.expected - c.info["p"][3] if c.info["p"][5] else None),
+        Candidate(hint("bias-unwanted", "this counts a bias although use_bias=False"), lambda c: c.expected + c.info["p"][3] if not c.info["p"][5] else None),
     ]
-    t = _tools()
-    _run(fn, cases, candidates, name="grouped_param_count(KH, KW, C_in, C_out, groups, use_bias)", convert=t.as_int,
-         reference="the kernel (KH, KW, C_in/groups, C_out) and bias (C_out,) sizes, checked against Keras count_params()")
+    run_cases(fn, cases, candidates=candidates, name="grouped_param_count(KH, KW, C_in, C_out, groups, use_bias)", convert=as_int,
+              reference="the kernel (KH, KW, C_in/groups, C_out) and bias (C_out,) sizes, checked against Keras count_params()")
 
 
 def check_separable_macs(fn, *, seed=0):
@@ -155,7 +155,7 @@ def check_separable_macs(fn, *, seed=0):
     def macs(ho, wo, c_in, c_out, kh, kw):
         return _separable_counts(c_in, c_out, (kh, kw), (ho, wo)).macs
 
-    cases = [(s, "Ho={}, Wo={}, C_in={}, C_out={}, KH={}, KW={}".format(*s), lambda s=s: macs(*s), dict(p=s))
+    cases = [Case(s, "Ho={}, Wo={}, C_in={}, C_out={}, KH={}, KW={}".format(*s), lambda s=s: macs(*s), p=s)
              for s in specs]
 
     def part(c, which):
@@ -167,15 +167,14 @@ def check_separable_macs(fn, *, seed=0):
                 "product": depthwise * pointwise // (ho * wo)}[which]
 
     candidates = [
-        (hint("separable-standard", "that is a standard convolution's cost; separable = depthwise (KH*KW per channel) + pointwise (C_in*C_out)"),
-         lambda c: part(c, "standard")),
-        (hint("separable-no-pointwise", "the pointwise 1x1 step is missing: after the depthwise step, every output pixel mixes C_in channels "
-         "into C_out (C_in*C_out multiply-adds)"), lambda c: part(c, "depthwise")),
-        (hint("separable-no-depthwise", "the depthwise step is missing: before the 1x1 step, every channel is filtered by its own KH x KW kernel"),
-         lambda c: part(c, "pointwise")),
-        (hint("separable-multiplied", "you multiplied the two steps' costs; they run one after the other, so their costs add"),
-         lambda c: part(c, "product")),
+        Candidate(hint("separable-standard", "that is a standard convolution's cost; separable = depthwise (KH*KW per channel) + pointwise (C_in*C_out)"),
+                  lambda c: part(c, "standard")),
+        Candidate(hint("separable-no-pointwise", "the pointwise 1x1 step is missing: after the depthwise step, every output pixel mixes C_in channels "
+                  "into C_out (C_in*C_out multiply-adds)"), lambda c: part(c, "depthwise")),
+        Candidate(hint("separable-no-depthwise", "the depthwise step is missing: before the 1x1 step, every channel is filtered by its own KH x KW kernel"),
+                  lambda c: part(c, "pointwise")),
+        Candidate(hint("separable-multiplied", "you multiplied the two steps' costs; they run one after the other, so their costs add"),
+                  lambda c: part(c, "product")),
     ]
-    t = _tools()
-    _run(fn, cases, candidates, name="separable_macs(Ho, Wo, C_in, C_out, KH, KW)", convert=t.as_int,
-         reference="convlib.separable_counts, checked against Keras SeparableConv2D")
+    run_cases(fn, cases, candidates=candidates, name="separable_macs(Ho, Wo, C_in, C_out, KH, KW)", convert=as_int,
+              reference="convlib.separable_counts, checked against Keras SeparableConv2D")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from ..conv import conv2d as _conv2d
-from .common import FORGOT_SUM_HINT, MEAN_HINT, _asarray, _default_rng, _ints, _ones, _stack, _zeros
+from .common import FORGOT_SUM_HINT, MEAN_HINT, _asarray, _default_rng, _ints, _named_case, _ones, _stack, _zeros
 from .engine import Candidate, Case, CheckFailed, as_int, as_int_tuple, as_result_array, run_cases
 from .misconceptions import hint
 
@@ -63,9 +63,8 @@ def _param_count(kh, kw, c_in, c_out, use_bias):
 
 
 def _param_case(kh, kw, c_in, c_out, use_bias):
-    label = f"KH={kh}, KW={kw}, C_in={c_in}, C_out={c_out}, use_bias={use_bias}"
-    p = (kh, kw, c_in, c_out, use_bias)
-    return Case(p, label, partial(_param_count, *p), p=p)
+    return _named_case(_param_count, "KH={kh}, KW={kw}, C_in={c_in}, C_out={c_out}, use_bias={use_bias}",
+                       kh=kh, kw=kw, c_in=c_in, c_out=c_out, use_bias=use_bias)
 
 
 def check_param_count(fn, *, seed=0):
@@ -83,34 +82,34 @@ def check_param_count(fn, *, seed=0):
         cases.append(_param_case(kh, kw, c_in, c_out, bool(rng.integers(2))))
 
     def bias(c):
-        return c.info["p"][3] if c.info["p"][4] else 0
+        return c.info["c_out"] if c.info["use_bias"] else 0
 
     cands = [
         Candidate(
             hint("kernel-2d", "this counts one 2-D KH x KW kernel per filter, shared by all channels. Each filter has KH*KW "
             "weights for EVERY input channel: KH*KW*C_in weights per filter"),
-            lambda c: c.info["p"][0] * c.info["p"][1] * c.info["p"][3] + bias(c),
+            lambda c: c.info["kh"] * c.info["kw"] * c.info["c_out"] + bias(c),
         ),
         Candidate(
             hint("bias-missing", "the bias is missing: with use_bias=True each of the C_out filters adds one bias"),
-            lambda c: c.expected - c.info["p"][3] if c.info["p"][4] else None,
+            lambda c: c.expected - c.info["c_out"] if c.info["use_bias"] else None,
         ),
         Candidate(
             hint("bias-unwanted", "this counts a bias although use_bias=False"),
-            lambda c: c.expected + c.info["p"][3] if not c.info["p"][4] else None,
+            lambda c: c.expected + c.info["c_out"] if not c.info["use_bias"] else None,
         ),
         Candidate(
             hint("bias-per-channel", "this counts one bias per (input channel, filter) pair; there is ONE bias per filter, added after "
             "the channels are summed"),
-            lambda c: c.expected - bias(c) + (c.info["p"][2] * c.info["p"][3] if c.info["p"][4] else 0),
+            lambda c: c.expected - bias(c) + (c.info["c_in"] * c.info["c_out"] if c.info["use_bias"] else 0),
         ),
         Candidate(
             hint("one-filter-only", "this counts a single filter; the layer has C_out of them, each with its own weights and bias"),
-            lambda c: c.info["p"][0] * c.info["p"][1] * c.info["p"][2] + (1 if c.info["p"][4] else 0),
+            lambda c: c.info["kh"] * c.info["kw"] * c.info["c_in"] + (1 if c.info["use_bias"] else 0),
         ),
         Candidate(
             hint("bias-per-layer", "this counts one bias for the whole layer; there is one bias per filter (C_out of them)"),
-            lambda c: c.expected - bias(c) + 1 if c.info["p"][4] else None,
+            lambda c: c.expected - bias(c) + 1 if c.info["use_bias"] else None,
         ),
     ]
     run_cases(fn, cases, name="conv_param_count(KH, KW, C_in, C_out, use_bias)", convert=as_int, candidates=cands,

@@ -6,7 +6,7 @@ from functools import partial
 
 from ..conv import conv2d as _conv2d
 from ..gemm import im2col as _im2col
-from .common import _forgot_sum_shape, CI_FIRST_COLUMNS_HINT, FLIP_HINT, FORGOT_SUM_HINT, MEAN_HINT, SHARED_KERNEL_HINT, _asarray, _concatenate, _default_rng, _ints, _shape_label, _stack, _zeros
+from .common import _forgot_sum_shape, CI_FIRST_COLUMNS_HINT, FLIP_HINT, FORGOT_SUM_HINT, MEAN_HINT, SHARED_KERNEL_HINT, _asarray, _concatenate, _default_rng, _ints, _named_case, _shape_label, _stack, _zeros
 from .engine import Candidate, Case, as_int, as_result_array, run_cases
 from .misconceptions import hint
 
@@ -132,9 +132,8 @@ def _two_layer_count(c_in, k1, f1, k2, f2):
 
 
 def _two_layer_case(c_in, k1, f1, k2, f2):
-    label = f"C_in={c_in}, k1={k1}, f1={f1}, k2={k2}, f2={f2}"
-    p = (c_in, k1, f1, k2, f2)
-    return Case(p, label, partial(_two_layer_count, *p), p=p)
+    return _named_case(_two_layer_count, "C_in={c_in}, k1={k1}, f1={f1}, k2={k2}, f2={f2}",
+                       c_in=c_in, k1=k1, f1=f1, k2=k2, f2=f2)
 
 
 def check_two_layer_param_count(fn, *, seed=0):
@@ -150,18 +149,18 @@ def check_two_layer_param_count(fn, *, seed=0):
         Candidate(
             hint("layer2-depth-cin", "the second layer's kernels are counted C_in deep; they are as deep as the FIRST layer's output, "
             "which has f1 channels: (k2*k2*f1 + 1) * f2"),
-            lambda c: layer(c.info["p"][1], c.info["p"][0], c.info["p"][2]) + layer(c.info["p"][3], c.info["p"][0], c.info["p"][4])),
+            lambda c: layer(c.info["k1"], c.info["c_in"], c.info["f1"]) + layer(c.info["k2"], c.info["c_in"], c.info["f2"])),
         Candidate(
             hint("kernel-2d", "the second layer's kernels are counted as 2-D (depth 1); they span all f1 channels of the first "
-            "layer's output"), lambda c: layer(c.info["p"][1], c.info["p"][0], c.info["p"][2]) + layer(c.info["p"][3], 1, c.info["p"][4])),
+            "layer's output"), lambda c: layer(c.info["k1"], c.info["c_in"], c.info["f1"]) + layer(c.info["k2"], 1, c.info["f2"])),
         Candidate(
             hint("kernel-2d", "this counts 2-D kernels (depth 1) in both layers; every filter is as deep as its input"),
-            lambda c: layer(c.info["p"][1], 1, c.info["p"][2]) + layer(c.info["p"][3], 1, c.info["p"][4])),
+            lambda c: layer(c.info["k1"], 1, c.info["f1"]) + layer(c.info["k2"], 1, c.info["f2"])),
         Candidate(
             hint("bias-missing", "the biases are missing: each filter of each layer has one"),
-            lambda c: c.expected - c.info["p"][2] - c.info["p"][4]),
+            lambda c: c.expected - c.info["f1"] - c.info["f2"]),
         Candidate(
-            hint("first-layer-only", "this counts only the first layer"), lambda c: layer(c.info["p"][1], c.info["p"][0], c.info["p"][2])),
+            hint("first-layer-only", "this counts only the first layer"), lambda c: layer(c.info["k1"], c.info["c_in"], c.info["f1"])),
     ]
     run_cases(fn, cases, name="two_layer_param_count(C_in, k1, f1, k2, f2)", convert=as_int, candidates=cands,
               reference="the sizes of both layers' kernel and bias arrays")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..pooling import pool2d as _pool2d
 from ..pooling import pool2d_backward as _pool2d_backward
-from .common import _default_rng, _ints, _ones, _pad, _run, _shape_label, _zeros
+from .common import _default_rng, _ints, _ones, _pad, _shape_label, _zeros
+from .engine import Candidate, Case, as_result_array, run_cases
 from .misconceptions import hint
 
 __all__ = [
@@ -75,40 +76,40 @@ def check_max_pool2d(fn, *, seed=0):
     cases = []
     for n, h, w, c, k, s in specs:
         x = _ints(rng, (n, h, w, c), -9, 10)
-        cases.append(((x, k, s), f"{_shape_label(x=x)}, pool_size={k}, stride={s}",
-                      lambda x=x, k=k, s=s: _max_reference(x, k, s), dict(x=x, k=k, s=s)))
+        cases.append(Case((x, k, s), f"{_shape_label(x=x)}, pool_size={k}, stride={s}",
+                      lambda x=x, k=k, s=s: _max_reference(x, k, s), x=x, k=k, s=s))
 
     def stride(c):
         return c.info["k"] if c.info["s"] is None else c.info["s"]
 
     candidates = [
-        (hint("pool-across-channels", "your window also takes the maximum across the channels: a pooling window works on each "
-              "channel by itself, so the output keeps the input's C channels, y[n, i, j, c] = max of channel c's window"),
-         lambda c: _pool2d(c.info["x"].max(axis=3, keepdims=True), c.info["k"], stride=stride(c))
-         if c.info["x"].shape[3] > 1 else None),
-        (hint("pool-across-channels", "your window also takes the maximum across the channels, and the channel axis is gone: "
-              "a pooling window works on each channel by itself, so the output keeps the input's C channels"),
-         lambda c: _pool2d(c.info["x"].max(axis=3, keepdims=True), c.info["k"], stride=stride(c))[..., 0]),
-        (hint("pool-channels-summed", "you summed the channels' pooled maps, as a convolution sums its per-channel maps: "
-              "pooling never mixes channels; channel c of the output comes from channel c of the input only"),
-         lambda c: _pool2d(c.info["x"], c.info["k"], stride=stride(c)).sum(axis=3, keepdims=True)
-         if c.info["x"].shape[3] > 1 else None),
-        (hint("pool-channels-summed", "you summed the channels' pooled maps (and the channel axis is gone): pooling never mixes "
-              "channels; channel c of the output comes from channel c of the input only"),
-         lambda c: _pool2d(c.info["x"], c.info["k"], stride=stride(c)).sum(axis=3)),
-        (hint("pool-stride-one", "with stride=None your windows move by 1; a pooling layer's stride defaults to its pool_size "
-              "(Keras' default): the windows sit side by side, so a 2x2 pool halves H and W"),
-         lambda c: _pool2d(c.info["x"], c.info["k"], stride=1) if c.info["s"] is None and c.info["k"] > 1 else None),
-        (hint("rounds-up", "you kept a last window that hangs over the edge (PyTorch's ceil_mode=True); with 'valid' pooling a "
-              "window that does not fit entirely is dropped: Ho = (H - pool_size) // stride + 1"),
-         lambda c: _ceil_mode(c.info["x"], c.info["k"], stride(c))),
-        (hint("window-count-off-by-one", "the last window is missing: a window may end exactly at the edge, so its top row runs "
-              "over range(0, H - pool_size + 1, stride), not range(0, H - pool_size, stride)"),
-         lambda c: _last_window_dropped(c.info["x"], c.info["k"], stride(c))),
+        Candidate(hint("pool-across-channels", "your window also takes the maximum across the channels: a pooling window works on each "
+                       "channel by itself, so the output keeps the input's C channels, y[n, i, j, c] = max of channel c's window"),
+                  lambda c: _pool2d(c.info["x"].max(axis=3, keepdims=True), c.info["k"], stride=stride(c))
+                  if c.info["x"].shape[3] > 1 else None),
+        Candidate(hint("pool-across-channels", "your window also takes the maximum across the channels, and the channel axis is gone: "
+                       "a pooling window works on each channel by itself, so the output keeps the input's C channels"),
+                  lambda c: _pool2d(c.info["x"].max(axis=3, keepdims=True), c.info["k"], stride=stride(c))[..., 0]),
+        Candidate(hint("pool-channels-summed", "you summed the channels' pooled maps, as a convolution sums its per-channel maps: "
+                       "pooling never mixes channels; channel c of the output comes from channel c of the input only"),
+                  lambda c: _pool2d(c.info["x"], c.info["k"], stride=stride(c)).sum(axis=3, keepdims=True)
+                  if c.info["x"].shape[3] > 1 else None),
+        Candidate(hint("pool-channels-summed", "you summed the channels' pooled maps (and the channel axis is gone): pooling never mixes "
+                       "channels; channel c of the output comes from channel c of the input only"),
+                  lambda c: _pool2d(c.info["x"], c.info["k"], stride=stride(c)).sum(axis=3)),
+        Candidate(hint("pool-stride-one", "with stride=None your windows move by 1; a pooling layer's stride defaults to its pool_size "
+                       "(Keras' default): the windows sit side by side, so a 2x2 pool halves H and W"),
+                  lambda c: _pool2d(c.info["x"], c.info["k"], stride=1) if c.info["s"] is None and c.info["k"] > 1 else None),
+        Candidate(hint("rounds-up", "you kept a last window that hangs over the edge (PyTorch's ceil_mode=True); with 'valid' pooling a "
+                       "window that does not fit entirely is dropped: Ho = (H - pool_size) // stride + 1"),
+                  lambda c: _ceil_mode(c.info["x"], c.info["k"], stride(c))),
+        Candidate(hint("window-count-off-by-one", "the last window is missing: a window may end exactly at the edge, so its top row runs "
+                       "over range(0, H - pool_size + 1, stride), not range(0, H - pool_size, stride)"),
+                  lambda c: _last_window_dropped(c.info["x"], c.info["k"], stride(c))),
     ]
-    _run(fn, cases, candidates, name="max_pool2d(x, pool_size, stride)",
-         reference="convlib.pool2d (checked against Keras MaxPooling2D) and a loop over the windows",
-         view=("n", ":", ":", "c"))
+    run_cases(fn, cases, candidates=candidates, convert=as_result_array, name="max_pool2d(x, pool_size, stride)",
+              reference="convlib.pool2d (checked against Keras MaxPooling2D) and a loop over the windows",
+              view=("n", ":", ":", "c"))
 
 
 def _avg_pool(x, k, pads_h, pads_w, count_pad=False):
@@ -150,32 +151,32 @@ def check_avg_pool_same(fn, *, seed=0):
     cases = []
     for n, h, w, c, k in specs:
         x = _ints(rng, (n, h, w, c), 1, 10)  # positive, so every padded zero shows in a mean
-        cases.append(((x, k), f"{_shape_label(x=x)}, k={k}", lambda x=x, k=k: _avg_reference(x, k), dict(x=x, k=k)))
+        cases.append(Case((x, k), f"{_shape_label(x=x)}, k={k}", lambda x=x, k=k: _avg_reference(x, k), x=x, k=k))
 
     def pads(c):
         return _tf_pads(c.info["x"].shape[1], c.info["k"]), _tf_pads(c.info["x"].shape[2], c.info["k"])
 
     candidates = [
-        (hint("avg-pad-counted", "you divided every window by k*k, counting the padded zeros as pixels (PyTorch's AvgPool2d "
-              "default, count_include_pad=True); TensorFlow's 'same' average divides by the number of REAL pixels in "
-              "the window"),
-         lambda c: _avg_pool(c.info["x"], c.info["k"], *pads(c), count_pad=True)),
-        (hint("same-extra-before", "your padding is on the wrong side: TensorFlow's 'same' puts the smaller half before "
-              "(top/left) and the extra row/column after (bottom/right)"),
-         lambda c: _avg_pool(c.info["x"], c.info["k"], pads(c)[0][::-1], pads(c)[1][::-1])),
-        (hint("avg-pad-counted", "your padding is on the wrong side AND you divided by k*k: TensorFlow's 'same' puts the "
-              "extra row/column after (bottom/right) and divides each window by its real pixels only"),
-         lambda c: _avg_pool(c.info["x"], c.info["k"], pads(c)[0][::-1], pads(c)[1][::-1], count_pad=True)),
-        (hint("same-symmetric-k2", "this pads k // 2 on both sides (the symmetric convention); TensorFlow's 'same' pads "
-              "total = ceil(n / k) * k - n along each axis (stride k), the extra one after"),
-         lambda c: _avg_pool(c.info["x"], c.info["k"], (c.info["k"] // 2,) * 2, (c.info["k"] // 2,) * 2)),
-        (hint("padding-ignored", "this is 'valid' pooling: the leftover rows and columns are dropped; 'same' pads so that every "
-              "pixel is in a window, Ho = ceil(H / k)"),
-         lambda c: _pool2d(c.info["x"], c.info["k"], mode="avg")),
+        Candidate(hint("avg-pad-counted", "you divided every window by k*k, counting the padded zeros as pixels (PyTorch's AvgPool2d "
+                       "default, count_include_pad=True); TensorFlow's 'same' average divides by the number of REAL pixels in "
+                       "the window"),
+                  lambda c: _avg_pool(c.info["x"], c.info["k"], *pads(c), count_pad=True)),
+        Candidate(hint("same-extra-before", "your padding is on the wrong side: TensorFlow's 'same' puts the smaller half before "
+                       "(top/left) and the extra row/column after (bottom/right)"),
+                  lambda c: _avg_pool(c.info["x"], c.info["k"], pads(c)[0][::-1], pads(c)[1][::-1])),
+        Candidate(hint("avg-pad-counted", "your padding is on the wrong side AND you divided by k*k: TensorFlow's 'same' puts the "
+                       "extra row/column after (bottom/right) and divides each window by its real pixels only"),
+                  lambda c: _avg_pool(c.info["x"], c.info["k"], pads(c)[0][::-1], pads(c)[1][::-1], count_pad=True)),
+        Candidate(hint("same-symmetric-k2", "this pads k // 2 on both sides (the symmetric convention); TensorFlow's 'same' pads "
+                       "total = ceil(n / k) * k - n along each axis (stride k), the extra one after"),
+                  lambda c: _avg_pool(c.info["x"], c.info["k"], (c.info["k"] // 2,) * 2, (c.info["k"] // 2,) * 2)),
+        Candidate(hint("padding-ignored", "this is 'valid' pooling: the leftover rows and columns are dropped; 'same' pads so that every "
+                       "pixel is in a window, Ho = ceil(H / k)"),
+                  lambda c: _pool2d(c.info["x"], c.info["k"], mode="avg")),
     ]
-    _run(fn, cases, candidates, name="avg_pool_same(x, k)",
-         reference="convlib.pool2d(padding='same', mode='avg'), checked against Keras AveragePooling2D",
-         view=("n", ":", ":", "c"))
+    run_cases(fn, cases, candidates=candidates, convert=as_result_array, name="avg_pool_same(x, k)",
+              reference="convlib.pool2d(padding='same', mode='avg'), checked against Keras AveragePooling2D",
+              view=("n", ":", ":", "c"))
 
 
 def _backward_by_rule(dy, x, k, rule):
@@ -215,22 +216,22 @@ def check_max_pool_backward(fn, *, seed=0):
     for n, h, w, c, k in specs:
         x = _ints(rng, (n, h, w, c), 0, 3)  # few distinct values: windows with tied maxima
         dy = _ints(rng, (n, (h - k) // k + 1, (w - k) // k + 1, c), 1, 10)
-        cases.append(((dy, x, k), f"{_shape_label(dy=dy, x=x)}, k={k}", lambda dy=dy, x=x, k=k: _backward_reference(dy, x, k),
-                      dict(dy=dy, x=x, k=k)))
+        cases.append(Case((dy, x, k), f"{_shape_label(dy=dy, x=x)}, k={k}", lambda dy=dy, x=x, k=k: _backward_reference(dy, x, k),
+                      dy=dy, x=x, k=k))
 
     def rule(name):
         return lambda c: None if c.info["k"] == 1 else _backward_by_rule(c.info["dy"], c.info["x"], c.info["k"], name)
 
     candidates = [
-        (hint("maxpool-grad-spread", "you spread each window's gradient evenly over its k*k pixels, as average pooling does; "
-              "a max-pooling window is a switch: its whole gradient goes to the one pixel that won the max"),
-         rule("spread")),
-        (hint("maxpool-grad-all-ties", "where several pixels tie for the max, every one of them got the window's gradient, so the "
-              "gradient is counted more than once; it goes to ONE pixel: the first maximum in row-major order (TensorFlow's rule)"),
-         rule("ties")),
-        (hint("maxpool-grad-last-max", "on a tie your gradient goes to the LAST maximum of the window; TensorFlow (and "
-              "np.argmax) take the first one in row-major order"),
-         rule("last")),
+        Candidate(hint("maxpool-grad-spread", "you spread each window's gradient evenly over its k*k pixels, as average pooling does; "
+                       "a max-pooling window is a switch: its whole gradient goes to the one pixel that won the max"),
+                  rule("spread")),
+        Candidate(hint("maxpool-grad-all-ties", "where several pixels tie for the max, every one of them got the window's gradient, so the "
+                       "gradient is counted more than once; it goes to ONE pixel: the first maximum in row-major order (TensorFlow's rule)"),
+                  rule("ties")),
+        Candidate(hint("maxpool-grad-last-max", "on a tie your gradient goes to the LAST maximum of the window; TensorFlow (and "
+                       "np.argmax) take the first one in row-major order"),
+                  rule("last")),
     ]
-    _run(fn, cases, candidates, name="max_pool_backward(dy, x, k)",
-         reference="convlib.pool2d_backward (checked against TensorFlow's max-pooling gradient)", view=("n", ":", ":", "c"))
+    run_cases(fn, cases, candidates=candidates, convert=as_result_array, name="max_pool_backward(dy, x, k)",
+              reference="convlib.pool2d_backward (checked against TensorFlow's max-pooling gradient)", view=("n", ":", ":", "c"))

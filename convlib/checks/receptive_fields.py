@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..receptive_fields import receptive_field_info as _info
-from .common import _default_rng, _run, _tools
+from .common import _default_rng
+from .engine import Candidate, Case, as_int, as_int_tuple, run_cases
 from .misconceptions import hint
 
 __all__ = [
@@ -70,7 +71,7 @@ def _stacks(rng):
 def check_receptive_field(fn, *, seed=0):
     """Check ``fn(layers) -> int``: the receptive field along one axis of ``layers``, a list of ``(k, stride, dilation)``."""
     rng = _default_rng(seed)
-    cases = [((layers,), _label(layers), lambda layers=layers: _rf_reference(layers), dict(layers=layers))
+    cases = [Case((layers,), _label(layers), lambda layers=layers: _rf_reference(layers), layers=layers)
              for layers in _stacks(rng)]
 
     def sum_of(c, f):
@@ -83,27 +84,26 @@ def check_receptive_field(fn, *, seed=0):
         return out
 
     candidates = [
-        (hint("rf-kernels-added", "you added the kernel sizes; each layer after the first adds k_eff - 1 (its window overlaps "
-              "the previous one's by one pixel), times the jump: r_out = r_in + (k_eff - 1) * j_in, from r = j = 1"),
-         lambda c: sum_of(c, lambda k, s, d: k) if c.info["layers"] else None),
-        (hint("rf-kernels-added", "you added the effective kernel sizes; each layer adds k_eff - 1, times the jump: "
-              "r_out = r_in + (k_eff - 1) * j_in, from r = j = 1"),
-         lambda c: sum_of(c, lambda k, s, d: _k_eff(k, d)) if c.info["layers"] else None),
-        (hint("rf-jump-ignored", "this ignores the strides: after a stride-s layer, neighbouring taps of the next layer are s "
-              "input pixels apart, so each later layer adds (k_eff - 1) * jump, the jump being the product of the "
-              "strides so far"),
-         lambda c: 1 + sum_of(c, lambda k, s, d: _k_eff(k, d) - 1)),
-        (hint("dilation-ignored", "this ignores the dilation: a k-tap kernel with dilation d spans k_eff = (k - 1) * d + 1 pixels"),
-         lambda c: _walk([(k, s, 1) for k, s, d in c.info["layers"]])),
-        (hint("rf-sizes-multiplied", "you multiplied the kernel sizes; receptive fields grow by adding: "
-              "r_out = r_in + (k_eff - 1) * j_in"), product),
-        (hint("rf-own-stride", "each layer's growth is multiplied by the jump INCLUDING its own stride; a layer's stride only "
-              "spaces the layers after it: r_out = r_in + (k_eff - 1) * j_in, then j_out = j_in * stride"),
-         lambda c: _walk(c.info["layers"], own_stride=True)),
+        Candidate(hint("rf-kernels-added", "you added the kernel sizes; each layer after the first adds k_eff - 1 (its window overlaps "
+                       "the previous one's by one pixel), times the jump: r_out = r_in + (k_eff - 1) * j_in, from r = j = 1"),
+                  lambda c: sum_of(c, lambda k, s, d: k) if c.info["layers"] else None),
+        Candidate(hint("rf-kernels-added", "you added the effective kernel sizes; each layer adds k_eff - 1, times the jump: "
+                       "r_out = r_in + (k_eff - 1) * j_in, from r = j = 1"),
+                  lambda c: sum_of(c, lambda k, s, d: _k_eff(k, d)) if c.info["layers"] else None),
+        Candidate(hint("rf-jump-ignored", "this ignores the strides: after a stride-s layer, neighbouring taps of the next layer are s "
+                       "input pixels apart, so each later layer adds (k_eff - 1) * jump, the jump being the product of the "
+                       "strides so far"),
+                  lambda c: 1 + sum_of(c, lambda k, s, d: _k_eff(k, d) - 1)),
+        Candidate(hint("dilation-ignored", "this ignores the dilation: a k-tap kernel with dilation d spans k_eff = (k - 1) * d + 1 pixels"),
+                  lambda c: _walk([(k, s, 1) for k, s, d in c.info["layers"]])),
+        Candidate(hint("rf-sizes-multiplied", "you multiplied the kernel sizes; receptive fields grow by adding: "
+                       "r_out = r_in + (k_eff - 1) * j_in"), product),
+        Candidate(hint("rf-own-stride", "each layer's growth is multiplied by the jump INCLUDING its own stride; a layer's stride only "
+                       "spaces the layers after it: r_out = r_in + (k_eff - 1) * j_in, then j_out = j_in * stride"),
+                  lambda c: _walk(c.info["layers"], own_stride=True)),
     ]
-    t = _tools()
-    _run(fn, cases, candidates, name="receptive_field(layers)", convert=t.as_int,
-         reference="convlib.receptive_field (and walking back through the layers)")
+    run_cases(fn, cases, candidates=candidates, name="receptive_field(layers)", convert=as_int,
+              reference="convlib.receptive_field (and walking back through the layers)")
 
 
 def check_jump(fn, *, seed=0):
@@ -117,7 +117,7 @@ def check_jump(fn, *, seed=0):
         [(3, 1, 1)],
         [],
     ] + [s for s in _stacks(rng)[-3:]]
-    cases = [((layers,), _label(layers), lambda layers=layers: _info(layers).jump, dict(layers=layers))
+    cases = [Case((layers,), _label(layers), lambda layers=layers: _info(layers).jump, layers=layers)
              for layers in stacks]
 
     def product(layers, f):
@@ -127,21 +127,20 @@ def check_jump(fn, *, seed=0):
         return out
 
     candidates = [
-        (hint("jump-strides-added", "you added the strides; they multiply: after strides 2 and 2, neighbouring outputs are 4 "
-              "input pixels apart"),
-         lambda c: sum(s for _, s, _ in c.info["layers"]) if c.info["layers"] else None),
-        (hint("jump-times-dilation", "you multiplied the dilations in too; dilation spaces a layer's taps but does not move its "
-              "outputs apart: the jump is the product of the strides only"),
-         lambda c: product(c.info["layers"], lambda k, s, d: s * d)),
-        (hint("jump-last-stride-missing", "the last layer's stride is missing: the jump of the LAST layer's outputs is the "
-              "product of ALL the strides, its own included"),
-         lambda c: product(c.info["layers"][:-1], lambda k, s, d: s) if c.info["layers"] else None),
-        (hint("jump-times-kernel", "you multiplied the kernel sizes in; the jump is the product of the strides only"),
-         lambda c: product(c.info["layers"], lambda k, s, d: k * s)),
+        Candidate(hint("jump-strides-added", "you added the strides; they multiply: after strides 2 and 2, neighbouring outputs are 4 "
+                       "input pixels apart"),
+                  lambda c: sum(s for _, s, _ in c.info["layers"]) if c.info["layers"] else None),
+        Candidate(hint("jump-times-dilation", "you multiplied the dilations in too; dilation spaces a layer's taps but does not move its "
+                       "outputs apart: the jump is the product of the strides only"),
+                  lambda c: product(c.info["layers"], lambda k, s, d: s * d)),
+        Candidate(hint("jump-last-stride-missing", "the last layer's stride is missing: the jump of the LAST layer's outputs is the "
+                       "product of ALL the strides, its own included"),
+                  lambda c: product(c.info["layers"][:-1], lambda k, s, d: s) if c.info["layers"] else None),
+        Candidate(hint("jump-times-kernel", "you multiplied the kernel sizes in; the jump is the product of the strides only"),
+                  lambda c: product(c.info["layers"], lambda k, s, d: k * s)),
     ]
-    t = _tools()
-    _run(fn, cases, candidates, name="jump(layers)", convert=t.as_int,
-         reference="convlib.receptive_field_info(layers).jump")
+    run_cases(fn, cases, candidates=candidates, name="jump(layers)", convert=as_int,
+              reference="convlib.receptive_field_info(layers).jump")
 
 
 def check_stacked_params(fn, *, seed=0):
@@ -154,25 +153,24 @@ def check_stacked_params(fn, *, seed=0):
         size = _info([3] * L).size  # the single layer that sees as far as L stacked 3x3 layers
         return L * 3 * 3 * C * C, size * size * C * C
 
-    cases = [((L, C), f"L={L}, C={C}", lambda L=L, C=C: count(L, C), dict(p=(L, C))) for L, C in specs]
+    cases = [Case((L, C), f"L={L}, C={C}", lambda L=L, C=C: count(L, C), p=(L, C)) for L, C in specs]
 
     def with_per_weight(c, per):
         L, C = c.info["p"]
         return L * 9 * per, (2 * L + 1) ** 2 * per
 
     candidates = [
-        (hint("kernel-single-2d", "you counted 3x3 = 9 weights per layer; each layer has C filters, each 3 x 3 x C: "
-              "9 * C * C weights"), lambda c: with_per_weight(c, 1)),
-        (hint("one-filter-only", "you counted one filter per layer (3 x 3 x C); a C -> C layer has C of them: 9 * C * C"),
-         lambda c: with_per_weight(c, c.info["p"][1])),
-        (hint("rf-kernels-added", "your single layer is 3L x 3L: L stacked 3x3 layers see 2L + 1 pixels, not 3L (each layer "
-              "adds k - 1 = 2), so the equivalent layer is (2L+1) x (2L+1)"),
-         lambda c: (c.expected[0], (3 * c.info["p"][0]) ** 2 * c.info["p"][1] ** 2)),
-        (hint("first-layer-only", "your stack counts one layer; L layers have L times 9 * C * C weights"),
-         lambda c: (9 * c.info["p"][1] ** 2, c.expected[1]) if c.info["p"][0] > 1 else None),
-        (hint("bias-unwanted", "this counts a bias (C per layer); the task asks for the weights only, no bias"),
-         lambda c: (c.expected[0] + c.info["p"][0] * c.info["p"][1], c.expected[1] + c.info["p"][1])),
+        Candidate(hint("kernel-single-2d", "you counted 3x3 = 9 weights per layer; each layer has C filters, each 3 x 3 x C: "
+                       "9 * C * C weights"), lambda c: with_per_weight(c, 1)),
+        Candidate(hint("one-filter-only", "you counted one filter per layer (3 x 3 x C); a C -> C layer has C of them: 9 * C * C"),
+                  lambda c: with_per_weight(c, c.info["p"][1])),
+        Candidate(hint("rf-kernels-added", "your single layer is 3L x 3L: L stacked 3x3 layers see 2L + 1 pixels, not 3L (each layer "
+                       "adds k - 1 = 2), so the equivalent layer is (2L+1) x (2L+1)"),
+                  lambda c: (c.expected[0], (3 * c.info["p"][0]) ** 2 * c.info["p"][1] ** 2)),
+        Candidate(hint("first-layer-only", "your stack counts one layer; L layers have L times 9 * C * C weights"),
+                  lambda c: (9 * c.info["p"][1] ** 2, c.expected[1]) if c.info["p"][0] > 1 else None),
+        Candidate(hint("bias-unwanted", "this counts a bias (C per layer); the task asks for the weights only, no bias"),
+                  lambda c: (c.expected[0] + c.info["p"][0] * c.info["p"][1], c.expected[1] + c.info["p"][1])),
     ]
-    t = _tools()
-    _run(fn, cases, candidates, name="stacked_params(L, C)", convert=t.as_int_tuple,
-         reference="the kernels (3, 3, C, C) per layer and (2L+1, 2L+1, C, C), sized by convlib.receptive_field")
+    run_cases(fn, cases, candidates=candidates, name="stacked_params(L, C)", convert=as_int_tuple,
+              reference="the kernels (3, 3, C, C) per layer and (2L+1, 2L+1, C, C), sized by convlib.receptive_field")
