@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..conventions import same_pads as _same_pads
 from ..layouts import kernel_from_torch as _kernel_from_torch
 from ..layouts import to_nchw as _to_nchw
-from .common import _arange, _default_rng
+from .common import _arange, _default_rng, _named_case
 from .engine import Candidate, Case, as_int_tuple, as_result_array, run_cases
 from .misconceptions import hint
 
@@ -73,11 +73,11 @@ def check_same_pads(fn, *, seed=0):
     for _ in range(6):
         params.append((int(rng.integers(3, 20)), int(rng.integers(1, 6)), int(rng.integers(1, 4)),
                        int(rng.integers(1, 3)), ("upper", "lower", "symmetric")[int(rng.integers(0, 3))]))
-    cases = [Case(p, "n={}, k={}, stride={}, dilation={}, convention={!r}".format(*p),
-              lambda p=p: _same_pads(*p[:4], convention=p[4]), p=p) for p in params]
+    cases = [_named_case(_same_pads, "n={n}, k={k}, stride={stride}, dilation={dilation}, convention={convention!r}",
+                         n=n, k=k, stride=s, dilation=d, convention=convention) for n, k, s, d, convention in params]
 
     def conv(c):
-        return c.info["p"][4]
+        return c.info["convention"]
 
     def like(c, before_after):
         before, after = before_after
@@ -92,18 +92,18 @@ def check_same_pads(fn, *, seed=0):
                   lambda c: c.expected[::-1] if conv(c) == "lower" else None),
         Candidate(hint("symmetric-dilation-ignored", "your symmetric padding ignores the dilation: PyTorch's hand-written 'same' pads "
                        "k_eff // 2 on both sides, k_eff = (k - 1) * dilation + 1, not k // 2"),
-                  lambda c: (c.info["p"][1] // 2,) * 2 if conv(c) == "symmetric" else None),
+                  lambda c: (c.info["k"] // 2,) * 2 if conv(c) == "symmetric" else None),
         Candidate(hint("same-symmetric-k2", "this is the symmetric k_eff // 2 convention; \"upper\" and \"lower\" pad TensorFlow's total "
                        "max((ceil(n / stride) - 1) * stride + k_eff - n, 0), split with the extra one after (upper) or before (lower)"),
-                  lambda c: (_k_eff(*c.info["p"][1:4:2]) // 2,) * 2 if conv(c) != "symmetric" else None),
+                  lambda c: (_k_eff(c.info["k"], c.info["dilation"]) // 2,) * 2 if conv(c) != "symmetric" else None),
         Candidate(hint("dilation-ignored", "this ignores the dilation: a k-tap kernel with dilation d spans k_eff = (k - 1) * d + 1 pixels"),
-                  lambda c: like(c, _tf(c.info["p"][0], c.info["p"][1], c.info["p"][2], 1))),
+                  lambda c: like(c, _tf(c.info["n"], c.info["k"], c.info["stride"], 1))),
         Candidate(hint("stride-ignored", "this ignores the stride: the total is max((ceil(n / stride) - 1) * stride + k_eff - n, 0), "
                        "which is k_eff - 1 only for stride 1"),
-                  lambda c: like(c, _tf(c.info["p"][0], c.info["p"][1], 1, c.info["p"][3]))),
+                  lambda c: like(c, _tf(c.info["n"], c.info["k"], 1, c.info["dilation"]))),
         Candidate(hint("same-symmetric-split", "your \"symmetric\" splits TensorFlow's total evenly; PyTorch's padding=k_eff // 2 "
                        "does not depend on n or the stride: k_eff // 2 on both sides"),
-                  lambda c: (sum(_tf(*c.info["p"][:4])) // 2,) * 2 if conv(c) == "symmetric" else None),
+                  lambda c: (sum(_tf(c.info["n"], c.info["k"], c.info["stride"], c.info["dilation"])) // 2,) * 2 if conv(c) == "symmetric" else None),
     ]
     run_cases(fn, cases, candidates=candidates, name="same_pads(n, k, stride, dilation, convention)", convert=as_int_tuple,
               reference="convlib.same_pads")
@@ -122,7 +122,7 @@ def check_flatten_permutation(fn, *, seed=0):
     rng = _default_rng(seed)
     params = [(2, 3, 4), (3, 2, 2), (1, 4, 3), (2, 2, 1), (1, 1, 5), (4, 3, 2)]
     params += [tuple(int(v) for v in rng.integers(1, 6, 3)) for _ in range(2)]
-    cases = [Case(p, "h={}, w={}, c={}".format(*p), lambda p=p: _flatten_reference(*p), p=p) for p in params]
+    cases = [_named_case(_flatten_reference, "h={h}, w={w}, c={c}", h=h, w=w, c=c) for h, w, c in params]
 
     def inverse(p):
         out = _arange(len(p))
@@ -132,15 +132,15 @@ def check_flatten_permutation(fn, *, seed=0):
     candidates = [
         Candidate(hint("flatten-identity", "this is the identity: the two flattens read the same numbers in different orders whenever "
                        "C > 1 and H*W > 1. Keras' element (h, w, c) sits at position c*H*W + h*W + w of PyTorch's (c, h, w) flatten"),
-                  lambda c: _arange(c.info["p"][0] * c.info["p"][1] * c.info["p"][2])),
+                  lambda c: _arange(c.info["h"] * c.info["w"] * c.info["c"])),
         Candidate(hint("flatten-perm-inverse", "this is the inverse permutation: it puts Keras' flatten into PyTorch's order "
                        "(flat_keras[p] == flat_torch). Asked for: flat_torch[p] == flat_keras, i.e. p[i] = the position in "
                        "PyTorch's flatten of Keras' i-th number"),
                   lambda c: inverse(c.expected)),
         Candidate(hint("flatten-hw-swapped", "your permutation reads (c, w, h) or (w, h, c): keep h before w, rows before columns, in "
                        "both orders"),
-                  lambda c: _arange(c.info["p"][0] * c.info["p"][1] * c.info["p"][2]).reshape(
-                      c.info["p"][2], c.info["p"][1], c.info["p"][0]).transpose(2, 1, 0).reshape(-1)),
+                  lambda c: _arange(c.info["h"] * c.info["w"] * c.info["c"]).reshape(
+                      c.info["c"], c.info["w"], c.info["h"]).transpose(2, 1, 0).reshape(-1)),
     ]
     run_cases(fn, cases, candidates=candidates, convert=as_result_array, name="flatten_permutation(h, w, c)",
               reference="convlib.to_nchw on the Keras positions (PyTorch's torch.flatten reads NCHW in memory order)")

@@ -63,13 +63,17 @@ def check_correlate2d(fn, *, strided=False, seed=0):
         else:
             label = _shape_label(x=x, k=k)
             args = (x, k)
-        cases.append(Case(args, label, expected, x=x, k=k, s=s, p=p))
+        cases.append(Case(args, label, expected, x=x, k=k, stride=s, padding=p))
 
     def swapped_pads(p):
         return (p[1], p[0])
 
+    def subsampled(c):
+        sh, sw = c.info["stride"]
+        return _pad(c.info["x"], c.info["padding"])[::sh, ::sw]
+
     cands = [
-        Candidate(FLIP_HINT, lambda c: _corr(c.info["x"], c.info["k"][::-1, ::-1], c.info["s"], c.info["p"])),
+        Candidate(FLIP_HINT, lambda c: _corr(c.info["x"], c.info["k"][::-1, ::-1], c.info["stride"], c.info["padding"])),
         Candidate(
             hint("window-mean", "this is the mean of the products in each window; cross-correlation takes their SUM"),
             lambda c: c.expected / c.info["k"].size),
@@ -78,7 +82,7 @@ def check_correlate2d(fn, *, strided=False, seed=0):
             lambda c: c.expected.T),
         Candidate(
             hint("kernel-transposed", "your result matches the kernel transposed (k.T): keep k[a, b] at row offset a, column offset b"),
-            lambda c: _corr(c.info["x"], c.info["k"].T, c.info["s"], c.info["p"])),
+            lambda c: _corr(c.info["x"], c.info["k"].T, c.info["stride"], c.info["padding"])),
         Candidate(
             hint("window-count-off-by-one", "one window position is missing along each axis: a KH-row window fits at H - KH + 1 starting rows "
             "(range(H - KH + 1)), not H - KH"), lambda c: c.expected[:-1, :-1]),
@@ -93,26 +97,26 @@ def check_correlate2d(fn, *, strided=False, seed=0):
         cands += [
             Candidate(
                 hint("stride-axes-swapped", "the strides are swapped: stride = (sh, sw) steps sh rows down (H) and sw columns across (W)"),
-                lambda c: _corr(c.info["x"], c.info["k"], c.info["s"][::-1], c.info["p"])),
+                lambda c: _corr(c.info["x"], c.info["k"], c.info["stride"][::-1], c.info["padding"])),
             Candidate(
                 hint("stride-ignored", "this ignores the stride: the window must move sh rows / sw columns between outputs"),
-                lambda c: _corr(c.info["x"], c.info["k"], 1, c.info["p"])),
+                lambda c: _corr(c.info["x"], c.info["k"], 1, c.info["padding"])),
             Candidate(
                 hint("stride-subsamples-input", "this subsamples the input before correlating (x[::sh, ::sw]); the stride moves the window, which "
                 "still covers KH x KW neighbouring pixels"),
-                lambda c: _corr(_pad(c.info["x"], c.info["p"])[:: c.info["s"][0], :: c.info["s"][1]], c.info["k"])),
+                lambda c: _corr(subsampled(c), c.info["k"])),
             Candidate(
                 hint("padding-ignored", "this ignores the padding: add `top` zero rows above, `bottom` below, `left` and `right` zero "
-                "columns before sliding the window"), lambda c: _corr(c.info["x"], c.info["k"], c.info["s"])),
+                "columns before sliding the window"), lambda c: _corr(c.info["x"], c.info["k"], c.info["stride"])),
             Candidate(
                 hint("padding-axes-swapped", "the padding axes are swapped: padding = ((top, bottom), (left, right)) pads rows (H) first"),
-                lambda c: _corr(c.info["x"], c.info["k"], c.info["s"], swapped_pads(c.info["p"]))),
+                lambda c: _corr(c.info["x"], c.info["k"], c.info["stride"], swapped_pads(c.info["padding"]))),
             Candidate(
                 hint("padding-before-after-swapped", "before and after are swapped: padding[0] = (top, bottom), padding[1] = (left, right)"),
-                lambda c: _corr(c.info["x"], c.info["k"], c.info["s"], tuple(a[::-1] for a in c.info["p"]))),
+                lambda c: _corr(c.info["x"], c.info["k"], c.info["stride"], tuple(a[::-1] for a in c.info["padding"]))),
             Candidate(
                 hint("padding-not-zeros", "this pads by repeating the edge pixels; convolution layers pad with ZEROS"),
-                lambda c: _corr(_pad(c.info["x"], c.info["p"], mode="edge"), c.info["k"], c.info["s"])),
+                lambda c: _corr(_pad(c.info["x"], c.info["padding"], mode="edge"), c.info["k"], c.info["stride"])),
         ]
 
     def shape_hint(case, actual):

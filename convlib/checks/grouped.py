@@ -6,7 +6,7 @@ from ..conv import conv2d as _conv2d
 from ..counting import conv2d_counts as _conv2d_counts
 from ..counting import depthwise_counts as _depthwise_counts
 from ..counting import separable_counts as _separable_counts
-from .common import _arange, _concatenate, _default_rng, _shape_label, _zeros
+from .common import _arange, _concatenate, _default_rng, _named_case, _shape_label, _zeros
 from .engine import Candidate, Case, as_int, as_result_array, run_cases
 from .misconceptions import hint
 
@@ -123,24 +123,24 @@ def check_grouped_param_count(fn, *, seed=0):
     def count(kh, kw, c_in, c_out, g, bias):
         return kh * kw * (c_in // g) * c_out + (c_out if bias else 0)
 
-    cases = [Case(s, "KH={}, KW={}, C_in={}, C_out={}, groups={}, use_bias={}".format(*s),
-              lambda s=s: count(*s), p=s) for s in specs]
+    cases = [_named_case(count, "KH={kh}, KW={kw}, C_in={c_in}, C_out={c_out}, groups={groups}, use_bias={use_bias}",
+                         **dict(zip(("kh", "kw", "c_in", "c_out", "groups", "use_bias"), s))) for s in specs]
 
     def bias(c):
-        return c.info["p"][3] if c.info["p"][5] else 0
+        return c.info["c_out"] if c.info["use_bias"] else 0
 
     def twice(kh, kw, c_in, c_out, g, use_bias):
         return kh * kw * (c_in // g) * (c_out // g) + (c_out if use_bias else 0)
 
     candidates = [
         Candidate(hint("groups-ignored", "this is a standard Conv2D's count: with groups each filter sees only C_in/groups channels, so it has "
-                  "KH*KW*C_in/groups weights"), lambda c: count(c.info["p"][0], c.info["p"][1], c.info["p"][2], c.info["p"][3],
-                                                                1, c.info["p"][5]) if c.info["p"][4] > 1 else None),
+                  "KH*KW*C_in/groups weights"), lambda c: count(c.info["kh"], c.info["kw"], c.info["c_in"], c.info["c_out"],
+                                                                1, c.info["use_bias"]) if c.info["groups"] > 1 else None),
         Candidate(hint("groups-divided-twice", "you divided by groups twice: each filter is thinner (C_in/groups deep), but all C_out filters still "
-                  "exist"), lambda c: twice(*c.info["p"]) if c.info["p"][4] > 1 else None),
+                  "exist"), lambda c: twice(c.info["kh"], c.info["kw"], c.info["c_in"], c.info["c_out"], c.info["groups"], c.info["use_bias"]) if c.info["groups"] > 1 else None),
         Candidate(hint("bias-missing", "the bias is missing: with use_bias=True each of the C_out filters adds one"),
-                  lambda c: c.expected - c.info["p"][3] if c.info["p"][5] else None),
-        Candidate(hint("bias-unwanted", "this counts a bias although use_bias=False"), lambda c: c.expected + c.info["p"][3] if not c.info["p"][5] else None),
+                  lambda c: c.expected - c.info["c_out"] if c.info["use_bias"] else None),
+        Candidate(hint("bias-unwanted", "this counts a bias although use_bias=False"), lambda c: c.expected + c.info["c_out"] if not c.info["use_bias"] else None),
     ]
     run_cases(fn, cases, candidates=candidates, name="grouped_param_count(KH, KW, C_in, C_out, groups, use_bias)", convert=as_int,
               reference="the kernel (KH, KW, C_in/groups, C_out) and bias (C_out,) sizes, checked against Keras count_params()")
@@ -155,11 +155,11 @@ def check_separable_macs(fn, *, seed=0):
     def macs(ho, wo, c_in, c_out, kh, kw):
         return _separable_counts(c_in, c_out, (kh, kw), (ho, wo)).macs
 
-    cases = [Case(s, "Ho={}, Wo={}, C_in={}, C_out={}, KH={}, KW={}".format(*s), lambda s=s: macs(*s), p=s)
-             for s in specs]
+    cases = [_named_case(macs, "Ho={ho}, Wo={wo}, C_in={c_in}, C_out={c_out}, KH={kh}, KW={kw}",
+                         **dict(zip(("ho", "wo", "c_in", "c_out", "kh", "kw"), s))) for s in specs]
 
     def part(c, which):
-        ho, wo, c_in, c_out, kh, kw = c.info["p"]
+        ho, wo, c_in, c_out, kh, kw = (c.info[n] for n in ("ho", "wo", "c_in", "c_out", "kh", "kw"))
         standard = _conv2d_counts(c_in, c_out, (kh, kw), (ho, wo)).macs
         depthwise = _depthwise_counts(c_in, (kh, kw), (ho, wo)).macs
         pointwise = _conv2d_counts(c_in, c_out, 1, (ho, wo)).macs

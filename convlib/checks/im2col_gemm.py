@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from functools import partial
 
-import numpy as np
-
 from ..gemm import im2col as _im2col
-from .common import CI_FIRST_COLUMNS_HINT, CI_FIRST_ROWS_HINT, _default_rng, _ints, _zeros
+from .common import CI_FIRST_COLUMNS_HINT, CI_FIRST_ROWS_HINT, _default_rng, _float32, _ints, _named_case, _zeros
 from .engine import Candidate, Case, as_int, as_result_array, run_cases
 from .misconceptions import hint
 
@@ -19,7 +17,7 @@ __all__ = [
 
 
 def _measured_patch_bytes(h, w, c_in, kh, kw, s, itemsize):
-    cols = _im2col(_zeros((h, w, c_in), np.float32), (kh, kw), stride=s)  # build it and measure
+    cols = _im2col(_zeros((h, w, c_in), _float32), (kh, kw), stride=s)  # build it and measure
     return int(cols.shape[0] * cols.shape[1] * itemsize)
 
 
@@ -94,33 +92,32 @@ def check_patch_matrix_bytes(fn, *, seed=0):
     params = [(28, 28, 1, 5, 5, 2, 8), (32, 32, 3, 3, 3, 1, 4), (64, 48, 16, 3, 3, 2, 4), (10, 7, 2, 3, 2, 3, 4)]
     params += [(int(rng.integers(8, 40)), int(rng.integers(8, 40)), int(rng.integers(1, 9)), int(rng.integers(1, 6)),
                 int(rng.integers(1, 6)), int(rng.integers(1, 4)), int(rng.choice([2, 4, 8]))) for _ in range(2)]
-    cases = []
-    for p in params:
-        label = "H={}, W={}, C_in={}, KH={}, KW={}, stride={}, itemsize={}".format(*p)
-        cases.append(Case(p, label, partial(_measured_patch_bytes, *p), p=p))
+    names = ("h", "w", "c_in", "kh", "kw", "stride", "itemsize")
+    cases = [_named_case(_measured_patch_bytes, "H={h}, W={w}, C_in={c_in}, KH={kh}, KW={kw}, stride={stride}, itemsize={itemsize}",
+                         **dict(zip(names, p))) for p in params]
 
-    def rows_cols(p, stride=None):
-        h, w, c_in, kh, kw, s, _ = p
-        s = s if stride is None else stride
-        return ((h - kh) // s + 1) * ((w - kw) // s + 1), kh * kw * c_in
+    def rows_cols(c, stride=None):
+        i = c.info
+        s = i["stride"] if stride is None else stride
+        return ((i["h"] - i["kh"]) // s + 1) * ((i["w"] - i["kw"]) // s + 1), i["kh"] * i["kw"] * i["c_in"]
 
     cands = [
         Candidate(
             hint("stride-ignored", "this ignores the stride: with stride s there are only Ho*Wo = ((H - KH)//s + 1) * ((W - KW)//s + 1) rows"),
-            lambda c: rows_cols(c.info["p"], 1)[0] * rows_cols(c.info["p"])[1] * c.info["p"][6]),
+            lambda c: rows_cols(c, 1)[0] * rows_cols(c)[1] * c.info["itemsize"]),
         Candidate(
             hint("rows-input-pixels", "this uses H*W rows; the patch matrix has one row per OUTPUT pixel, Ho*Wo"),
-            lambda c: c.info["p"][0] * c.info["p"][1] * rows_cols(c.info["p"])[1] * c.info["p"][6]),
+            lambda c: c.info["h"] * c.info["w"] * rows_cols(c)[1] * c.info["itemsize"]),
         Candidate(
             hint("patch-misses-cin", "the patch row length misses C_in: each patch is a (KH, KW, C_in) block, KH*KW*C_in numbers"),
-            lambda c: rows_cols(c.info["p"])[0] * c.info["p"][3] * c.info["p"][4] * c.info["p"][6]),
+            lambda c: rows_cols(c)[0] * c.info["kh"] * c.info["kw"] * c.info["itemsize"]),
         Candidate(
-            hint("itemsize-missing", "this counts numbers, not bytes: multiply by itemsize"), lambda c: c.expected // c.info["p"][6]),
+            hint("itemsize-missing", "this counts numbers, not bytes: multiply by itemsize"), lambda c: c.expected // c.info["itemsize"]),
         Candidate(
             hint("estimate-not-exact", "this is the estimate KH*KW/stride^2 times the input; count the matrix exactly: Ho*Wo rows of "
             "KH*KW*C_in numbers"),
-            lambda c: int(c.info["p"][0] * c.info["p"][1] * c.info["p"][2] * c.info["p"][6] * c.info["p"][3]
-                          * c.info["p"][4] / c.info["p"][5] ** 2)),
+            lambda c: int(c.info["h"] * c.info["w"] * c.info["c_in"] * c.info["itemsize"] * c.info["kh"]
+                          * c.info["kw"] / c.info["stride"] ** 2)),
     ]
     run_cases(fn, cases, name="patch_matrix_bytes(H, W, C_in, KH, KW, stride, itemsize)", convert=as_int,
               candidates=cands, reference="the size of convlib.im2col's matrix, built and measured")

@@ -29,28 +29,29 @@ def check_kernel_shape(fn, *, seed=0):
     rng = _default_rng(seed)
     sizes = [(3, 3, 3, 16), (5, 2, 4, 7), (1, 1, 8, 2), (2, 3, 1, 6)]
     sizes += [tuple(int(v) for v in rng.choice(range(1, 13), 4, replace=False)) for _ in range(3)]
-    cases = [Case(s, f"KH={s[0]}, KW={s[1]}, C_in={s[2]}, C_out={s[3]}", partial(tuple, s), s=s) for s in sizes]
+    cases = [_named_case(lambda *s: s, "KH={kh}, KW={kw}, C_in={c_in}, C_out={c_out}", kh=kh, kw=kw, c_in=c_in, c_out=c_out)
+             for kh, kw, c_in, c_out in sizes]
     cands = [
         Candidate(
             hint("kernel-2d", "that is one 2-D (KH, KW) kernel per filter, shared by every input channel. Each filter has its own "
             "KH x KW weights for every input channel, so the kernel has a C_in axis too"),
-            lambda c: (c.info["s"][0], c.info["s"][1], c.info["s"][3]),
+            lambda c: (c.info["kh"], c.info["kw"], c.info["c_out"]),
         ),
         Candidate(
             hint("kernel-single-2d", "that is a single 2-D kernel. A Conv2D layer holds C_out filters, each a (KH, KW, C_in) block"),
-            lambda c: c.info["s"][:2],
+            lambda c: (c.info["kh"], c.info["kw"]),
         ),
         Candidate(
             hint("one-filter-only", "that is the shape of ONE filter, (KH, KW, C_in); the layer stacks C_out filters along a last axis"),
-            lambda c: c.info["s"][:3],
+            lambda c: (c.info["kh"], c.info["kw"], c.info["c_in"]),
         ),
         Candidate(
             hint("pytorch-layout", "that is PyTorch's layout (C_out, C_in, KH, KW); Keras and TensorFlow store (KH, KW, C_in, C_out)"),
-            lambda c: (c.info["s"][3], c.info["s"][2], c.info["s"][0], c.info["s"][1]),
+            lambda c: (c.info["c_out"], c.info["c_in"], c.info["kh"], c.info["kw"]),
         ),
         Candidate(
             hint("cin-cout-swapped", "C_in and C_out are swapped: the input-channel axis comes third and the filter index last"),
-            lambda c: (c.info["s"][0], c.info["s"][1], c.info["s"][3], c.info["s"][2]),
+            lambda c: (c.info["kh"], c.info["kw"], c.info["c_out"], c.info["c_in"]),
         ),
     ]
     run_cases(fn, cases, name="kernel_shape(KH, KW, C_in, C_out)", convert=as_int_tuple, candidates=cands,
@@ -126,7 +127,7 @@ def _fingerprint(values, kh, kw):
 
 def _fingerprint_case(values, kh, kw):
     label = f"fill_values={list(values)}, KH={kh}, KW={kw}"
-    return Case((list(values), kh, kw), label, partial(_fingerprint, values, kh, kw), v=values, k=(kh, kw))
+    return Case((list(values), kh, kw), label, partial(_fingerprint, values, kh, kw), fill_values=values, kh=kh, kw=kw)
 
 
 def check_fingerprint(fn, *, seed=0):
@@ -143,16 +144,16 @@ def check_fingerprint(fn, *, seed=0):
         cases.append(_fingerprint_case([int(v) for v in rng.integers(1, 50, c_in)], *(int(v) for v in rng.integers(1, 5, 2))))
 
     def area(c):
-        return c.info["k"][0] * c.info["k"][1]
+        return c.info["kh"] * c.info["kw"]
 
     cands = [
-        Candidate(MEAN_HINT, lambda c: float(area(c) * sum(c.info["v"]) / len(c.info["v"]))),
+        Candidate(MEAN_HINT, lambda c: float(area(c) * sum(c.info["fill_values"]) / len(c.info["fill_values"]))),
         Candidate(
             hint("first-channel-only", "this is the first channel's contribution only; every input channel contributes and the "
-            "contributions are summed"), lambda c: float(area(c) * c.info["v"][0])),
+            "contributions are summed"), lambda c: float(area(c) * c.info["fill_values"][0])),
         Candidate(
             hint("window-one-pixel", "this adds one pixel per channel; the KH x KW window covers KH*KW pixels of every channel"),
-            lambda c: float(sum(c.info["v"]))),
+            lambda c: float(sum(c.info["fill_values"]))),
     ]
 
     def convert(value, name):

@@ -54,30 +54,30 @@ def check_output_size(fn, *, seed=0):
     cases = []
     for n, k, s, p, d in params:
         cases.append(Case((n, k, s, p, d), f"n={n}, k={k}, stride={s}, padding={p}, dilation={d}",
-                          partial(_counted_output_size, n, k, s, p, d), p=(n, k, s, p, d)))
+                          partial(_counted_output_size, n, k, s, p, d), n=n, k=k, stride=s, padding=p, dilation=d))
 
     def span(c):
-        n, k, s, p, d = c.info["p"]
-        return n + 2 * p - _k_eff(k, d)
+        info = c.info
+        return info["n"] + 2 * info["padding"] - _k_eff(info["k"], info["dilation"])
 
     cands = [
         Candidate(
             hint("plus-one-missing", "the +1 is missing: the first window position counts too. out = (n + 2p - k_eff) // stride + 1"),
-            lambda c: span(c) // c.info["p"][2]),
+            lambda c: span(c) // c.info["stride"]),
         Candidate(
             hint("rounds-up", "this rounds up; a window that does not fit entirely is dropped, so divide with floor (//)"),
-            lambda c: -(-span(c) // c.info["p"][2]) + 1),
+            lambda c: -(-span(c) // c.info["stride"]) + 1),
         Candidate(
             hint("dilation-ignored", "this ignores the dilation: a k-tap kernel with dilation d spans k_eff = (k - 1) * d + 1 pixels"),
-            lambda c: (c.info["p"][0] + 2 * c.info["p"][3] - c.info["p"][1]) // c.info["p"][2] + 1),
+            lambda c: (c.info["n"] + 2 * c.info["padding"] - c.info["k"]) // c.info["stride"] + 1),
         Candidate(
             hint("dilation-k-times-d", "this uses k * d for the dilated kernel; it spans (k - 1) * d + 1 pixels (d - 1 gaps between taps)"),
-            lambda c: (c.info["p"][0] + 2 * c.info["p"][3] - c.info["p"][1] * c.info["p"][4]) // c.info["p"][2] + 1),
+            lambda c: (c.info["n"] + 2 * c.info["padding"] - c.info["k"] * c.info["dilation"]) // c.info["stride"] + 1),
         Candidate(
             hint("padding-one-side", "this pads one side only; `padding` zeros go on EACH side: n + 2 * padding"),
-            lambda c: (span(c) - c.info["p"][3]) // c.info["p"][2] + 1),
+            lambda c: (span(c) - c.info["padding"]) // c.info["stride"] + 1),
         Candidate(
-            hint("padding-ignored", "this ignores the padding"), lambda c: (span(c) - 2 * c.info["p"][3]) // c.info["p"][2] + 1),
+            hint("padding-ignored", "this ignores the padding"), lambda c: (span(c) - 2 * c.info["padding"]) // c.info["stride"] + 1),
         Candidate(
             hint("stride-ignored", "this ignores the stride: the window moves `stride` pixels between outputs"), lambda c: span(c) + 1),
     ]
@@ -92,7 +92,7 @@ def check_same_padding(fn, *, seed=0):
     params = [(5, 3, 1), (6, 4, 2), (5, 2, 1), (6, 3, 2), (7, 3, 2), (4, 4, 1), (10, 5, 3), (5, 1, 2), (9, 1, 3),
               (9, 6, 2)]
     params += [(int(rng.integers(3, 20)), int(rng.integers(1, 7)), int(rng.integers(1, 4))) for _ in range(5)]
-    cases = [Case((n, k, s), f"n={n}, k={k}, stride={s}", partial(_same_padding, n, k, s), p=(n, k, s))
+    cases = [Case((n, k, s), f"n={n}, k={k}, stride={s}", partial(_same_padding, n, k, s), n=n, k=k, stride=s)
              for n, k, s in params]
 
     def total(n, k, s):
@@ -105,18 +105,18 @@ def check_same_padding(fn, *, seed=0):
         Candidate(
             hint("stride-ignored", "this ignores the stride: the total is max((ceil(n / stride) - 1) * stride + k - n, 0), which "
             "is k - 1 only for stride 1"),
-            lambda c: ((c.info["p"][1] - 1) // 2, c.info["p"][1] - 1 - (c.info["p"][1] - 1) // 2)),
+            lambda c: ((c.info["k"] - 1) // 2, c.info["k"] - 1 - (c.info["k"] - 1) // 2)),
         Candidate(
             hint("same-symmetric-k2", "this is the symmetric k // 2 convention (PyTorch's padding=k//2): k // 2 zeros on both sides, "
             "whatever the stride. TensorFlow's 'same' pads total = max((ceil(n / stride) - 1) * stride + k - n, 0) "
             "and, when the total is odd, puts the extra zero after (bottom/right)"),
-            lambda c: None if c.info["p"][1] // 2 == -(-sum(c.expected) // 2) else (c.info["p"][1] // 2,) * 2),
+            lambda c: None if c.info["k"] // 2 == -(-sum(c.expected) // 2) else (c.info["k"] // 2,) * 2),
         Candidate(
             hint("same-odd-total-lost", "with an odd total, one zero row is lost: before = total // 2 and after = total - before"),
             lambda c: (sum(c.expected) // 2, sum(c.expected) // 2)),
         Candidate(
             hint("same-negative-total", "the total can be negative here (large stride): TensorFlow clips it at 0, max(total, 0)"),
-            lambda c: (total(*c.info["p"]) // 2, total(*c.info["p"]) - total(*c.info["p"]) // 2)),
+            lambda c: (total(c.info["n"], c.info["k"], c.info["stride"]) // 2, total(c.info["n"], c.info["k"], c.info["stride"]) - total(c.info["n"], c.info["k"], c.info["stride"]) // 2)),
         Candidate(
             hint("rounds-up", "this rounds the half up on both sides; before = total // 2, after = total - before"),
             lambda c: (-(-sum(c.expected) // 2), -(-sum(c.expected) // 2))),
@@ -144,20 +144,20 @@ def check_unused_rows(fn, *, seed=0):
         if k <= n + sum(pads):
             params.append((n, k, s, pads))
     cases = [Case((n, k, s, p), f"n={n}, k={k}, stride={s}, padding={p}", partial(_unused, n, k, s, *p),
-                  p=(n, k, s, p)) for n, k, s, p in params]
+                  n=n, k=k, stride=s, padding=p) for n, k, s, p in params]
     cands = [
         Candidate(
             hint("unused-only-trailing", "this counts only the rows left over after the last window; when stride > k the rows BETWEEN "
             "windows are skipped too"),
-            lambda c: (c.info["p"][0] + sum(c.info["p"][3]) - c.info["p"][1]) % c.info["p"][2]),
+            lambda c: (c.info["n"] + sum(c.info["padding"]) - c.info["k"]) % c.info["stride"]),
         Candidate(
             hint("unused-counts-padding", "this counts padding rows as well; count only the n rows of the input"),
-            lambda c: c.info["p"][0] + sum(c.info["p"][3]) - len(
-                {r for s in _windows(c.info["p"][0] + sum(c.info["p"][3]), c.info["p"][1], c.info["p"][2])
-                 for r in range(s, s + c.info["p"][1])})),
+            lambda c: c.info["n"] + sum(c.info["padding"]) - len(
+                {r for s in _windows(c.info["n"] + sum(c.info["padding"]), c.info["k"], c.info["stride"])
+                 for r in range(s, s + c.info["k"])})),
         Candidate(
             hint("padding-ignored", "this ignores the padding: it shifts the windows and adds rows at the end"),
-            lambda c: _unused(c.info["p"][0], c.info["p"][1], c.info["p"][2], 0, 0)),
+            lambda c: _unused(c.info["n"], c.info["k"], c.info["stride"], 0, 0)),
     ]
     run_cases(fn, cases, name="unused_rows(n, k, stride, padding)", convert=as_int, candidates=cands,
               reference="sliding the window and marking covered rows")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..receptive_fields import receptive_field_info as _info
-from .common import _default_rng
+from .common import _default_rng, _named_case
 from .engine import Candidate, Case, as_int, as_int_tuple, run_cases
 from .misconceptions import hint
 
@@ -153,24 +153,24 @@ def check_stacked_params(fn, *, seed=0):
         size = _info([3] * L).size  # the single layer that sees as far as L stacked 3x3 layers
         return L * 3 * 3 * C * C, size * size * C * C
 
-    cases = [Case((L, C), f"L={L}, C={C}", lambda L=L, C=C: count(L, C), p=(L, C)) for L, C in specs]
+    cases = [_named_case(count, "L={L}, C={C}", L=L, C=C) for L, C in specs]
 
     def with_per_weight(c, per):
-        L, C = c.info["p"]
+        L, C = c.info["L"], c.info["C"]
         return L * 9 * per, (2 * L + 1) ** 2 * per
 
     candidates = [
         Candidate(hint("kernel-single-2d", "you counted 3x3 = 9 weights per layer; each layer has C filters, each 3 x 3 x C: "
                        "9 * C * C weights"), lambda c: with_per_weight(c, 1)),
         Candidate(hint("one-filter-only", "you counted one filter per layer (3 x 3 x C); a C -> C layer has C of them: 9 * C * C"),
-                  lambda c: with_per_weight(c, c.info["p"][1])),
+                  lambda c: with_per_weight(c, c.info["C"])),
         Candidate(hint("rf-kernels-added", "your single layer is 3L x 3L: L stacked 3x3 layers see 2L + 1 pixels, not 3L (each layer "
                        "adds k - 1 = 2), so the equivalent layer is (2L+1) x (2L+1)"),
-                  lambda c: (c.expected[0], (3 * c.info["p"][0]) ** 2 * c.info["p"][1] ** 2)),
+                  lambda c: (c.expected[0], (3 * c.info["L"]) ** 2 * c.info["C"] ** 2)),
         Candidate(hint("first-layer-only", "your stack counts one layer; L layers have L times 9 * C * C weights"),
-                  lambda c: (9 * c.info["p"][1] ** 2, c.expected[1]) if c.info["p"][0] > 1 else None),
+                  lambda c: (9 * c.info["C"] ** 2, c.expected[1]) if c.info["L"] > 1 else None),
         Candidate(hint("bias-unwanted", "this counts a bias (C per layer); the task asks for the weights only, no bias"),
-                  lambda c: (c.expected[0] + c.info["p"][0] * c.info["p"][1], c.expected[1] + c.info["p"][1])),
+                  lambda c: (c.expected[0] + c.info["L"] * c.info["C"], c.expected[1] + c.info["C"])),
     ]
     run_cases(fn, cases, candidates=candidates, name="stacked_params(L, C)", convert=as_int_tuple,
               reference="the kernels (3, 3, C, C) per layer and (2L+1, 2L+1, C, C), sized by convlib.receptive_field")
