@@ -62,7 +62,9 @@ def panel(children, text: str = FALLBACK_TEXT):
     return box
 
 #: Default control values: a non-square input and kernel, like real layers; 'same' split as TensorFlow splits it.
-DEFAULTS = dict(H=7, W=6, KH=3, KW=3, stride=2, padding=1, dilation=1, mode="explicit", convention="upper")
+#: With 'same', the rows' total padding is odd ((3 - 1)*2 + 3 - 6 = 1), so the convention buttons move the row
+#: windows; the columns' total is even ((4 - 1)*2 + 3 - 7 = 2) and every convention agrees on it.
+DEFAULTS = dict(H=6, W=7, KH=3, KW=3, stride=2, padding=1, dilation=1, mode="explicit", convention="upper")
 
 #: The ``convention`` buttons: label -> a convention of :func:`convlib.conventions.same_pads`.
 CONVENTION_LABELS = {"TensorFlow (SAME_UPPER)": "upper", "ONNX SAME_LOWER": "lower", "PyTorch k_eff // 2": "symmetric"}
@@ -152,6 +154,7 @@ class GeometryExplorer(Explorer):
                      for n, k in ((c["H"], c["KH"]), (c["W"], c["KW"])))
 
     def _redraw(self):
+        from ..conventions import same_pads
         from ..geometry import output_size
         from .geometry import draw_geometry
 
@@ -171,17 +174,36 @@ class GeometryExplorer(Explorer):
         with self._quiet():  # moving the i/j limits must not trigger a second redraw
             for key, n in (("i", sizes[0]), ("j", sizes[1])):
                 self.controls[key].max = n - 1
+        margin = ghost = None
+        if c["mode"] == "same":
+            # The largest padding any convention gives, on both sides: the input stays put, the windows move.
+            margin = tuple((m, m) for m in (max(max(same_pads(n, k, c["stride"], c["dilation"], conv))
+                                                    for conv in CONVENTION_LABELS.values())
+                                                for n, k in zip(hw, khw)))
+            if c["convention"] != "upper":
+                ghost = "same"  # TensorFlow's split
         self.figure = draw_geometry(hw, khw, c["stride"], pads, c["dilation"],
                                     position=(self.controls["i"].value, self.controls["j"].value), fig=self.figure,
-                                    titles=False)
-        self.summary.value = _summary_html(hw, khw, c["stride"], c["dilation"], self.figure.convlib["coverage"])
+                                    titles=False, margin=margin, ghost=ghost)
+        self.summary.value = _summary_html(hw, khw, c["stride"], c["dilation"], self.figure.convlib["coverage"],
+                                           same=c["mode"] == "same", ghost=ghost is not None)
         if c["mode"] == "same":
-            self.summary.value += (f"<br><span class='convention-note'>{convention_note(hw, khw, c['stride'], c['dilation'], c['convention'])}"
-                                   "</span>")
+            note = convention_note(hw, khw, c["stride"], c["dilation"], c["convention"])
+            self.summary.value += "<br><span class='convention-note'>" + note.replace("\n", "<br>") + "</span>"
         self.image.value = png_bytes(self.figure, dpi=None)
 
 
-def _summary_html(hw, khw, stride, dilation, cov) -> str:
+#: The legend chips of the picture, in the colours :mod:`convlib.figures.geometry` draws.
+LEGEND_HTML = ("<span style='background:#9ecae1'>&nbsp;input&nbsp;</span> "
+               "<span style='background:#d9d9d9'>&nbsp;padding&nbsp;</span> "
+               "<span style='background:#f0f0f0;border:1px solid #d9d9d9'>&nbsp;padding never read&nbsp;</span> "
+               "<span style='background:#fb6a4a'>&nbsp;input never read&nbsp;</span> "
+               "<span style='color:#ff7f00'>&#9633; kernel taps of output (i, j)</span> "
+               "&bull; first tap of every window")
+GHOST_LEGEND_HTML = " <span style='color:#54278f'>&#9675; where TensorFlow's windows start</span>"
+
+
+def _summary_html(hw, khw, stride, dilation, cov, same=False, ghost=False) -> str:
     from ..geometry import effective_kernel_size
 
     g = cov.geometry
@@ -192,11 +214,11 @@ def _summary_html(hw, khw, stride, dilation, cov) -> str:
             f"{'Ho' if axis == 'H' else 'Wo'} = floor(({n} + {before} + {after} &minus; {k_eff}) / {stride}) + 1 = <b>{out}</b>"
             + (f" &nbsp; (dilated kernel: {k} taps span {k_eff})" if dilation > 1 else "")
         )
-    html = ("<span style='background:#9ecae1'>&nbsp;input&nbsp;</span> "
-            "<span style='background:#d9d9d9'>&nbsp;padding&nbsp;</span> "
-            "<span style='background:#fb6a4a'>&nbsp;input never read&nbsp;</span> "
-            "<span style='color:#ff7f00'>&#9633; kernel taps of output (i, j)</span> "
-            "&bull; first tap of every window<br>")
+    html = LEGEND_HTML + (GHOST_LEGEND_HTML if ghost else "") + "<br>"
+    if same:
+        (t, b), (l, r) = g.pads
+        html += (f"<span class='same-pads'>'same' pads top {t}, bottom {b}, left {l}, right {r}</span> "
+                 "(computed from the sizes; the padding slider is not used)<br>")
     html += "<br>".join(lines)
     html += f"<br>output: <b>{g.out[0]} x {g.out[1]}</b> per channel"
     for what, idx in (("rows", cov.unused_rows), ("columns", cov.unused_cols)):
@@ -206,20 +228,16 @@ def _summary_html(hw, khw, stride, dilation, cov) -> str:
     return html
 
 
-_NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four"}
-
-
-def _count(n: int, noun: str) -> str:
-    """``one row``, ``two rows``."""
-    return f"{_NUMBER_WORDS.get(n, n)} {noun}{'' if n == 1 else 's'}"
+def _plural(n: int, noun: str) -> str:
+    """``1 row``, ``2 rows``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def convention_note(hw, khw, stride: int, dilation: int, convention: str) -> str:
-    """Where the windows of a 'same' convention lie against TensorFlow's, axis by axis, in words.
+    """Where the windows of a 'same' convention lie against TensorFlow's: one short line per axis.
 
-    Computed from :func:`convlib.conventions.same_pads` and :func:`convlib.output_size`: a larger
-    ``before`` padding starts every window that much higher (further left), so every output moves by
-    that many pixels; a different total can change the output size.
+    Computed from :func:`convlib.conventions.same_pads` and :func:`convlib.output_size`: a larger ``before``
+    padding starts every window that much higher (further left); a different total can change the output size.
 
     Parameters
     ----------
@@ -229,41 +247,50 @@ def convention_note(hw, khw, stride: int, dilation: int, convention: str) -> str
     Returns
     -------
     str
-        One sentence per axis, for example ``"rows: padding (top, bottom) = (1, 1) against TensorFlow's
-        (0, 1): windows start one row higher than TensorFlow's: every output moves by one pixel"``.
+        Two lines (rows, then columns), separated by a newline.
 
     Examples
     --------
-    >>> note = convention_note((6, 5), (3, 2), 1, 1, "lower")
-    >>> for sentence in note.split("; "):
-    ...     print(sentence)
-    'same' split as ONNX SAME_LOWER. rows: padding (top, bottom) = (1, 1), as TensorFlow's (1, 1): same as TensorFlow here: the total padding is even
-    columns: padding (left, right) = (1, 0), against TensorFlow's (0, 1): windows start one column further left than TensorFlow's: every output moves by one pixel
+    >>> print(convention_note((6, 5), (2, 3), 1, 1, "lower"))
+    rows: windows start 1 row higher than TensorFlow's (top padding 1 instead of 0)
+    columns: same as TensorFlow: the total padding is even
+    >>> print(convention_note((6, 5), (2, 3), 1, 1, "symmetric"))
+    rows: windows start 1 row higher than TensorFlow's (top padding 1 instead of 0), and 7 output rows instead of 6
+    columns: same as TensorFlow: the total padding is even
+    >>> print(convention_note((6, 5), (2, 3), 1, 1, "upper"))
+    rows: TensorFlow's split: top 0, bottom 1 (the odd extra row goes at the bottom)
+    columns: TensorFlow's split: left 1, right 1
     """
     from ..conventions import same_pads
     from ..geometry import output_size
 
-    label = {v: k for k, v in CONVENTION_LABELS.items()}[convention]
-    sentences = []
+    if convention not in CONVENTION_LABELS.values():
+        raise ValueError(f"convention must be one of {sorted(CONVENTION_LABELS.values())}, got {convention!r}")
+    lines = []
     for axis, n, k in zip("HW", hw, khw):
         tf = same_pads(n, k, stride, dilation, "upper")
         ours = same_pads(n, k, stride, dilation, convention)
         o_tf, o = (output_size(n, k, stride, p, dilation) for p in (tf, ours))
-        what, sides, earlier, later = (("row", "(top, bottom)", "higher", "lower") if axis == "H"
-                                       else ("column", "(left, right)", "further left", "further right"))
-        said = []
-        if o != o_tf:
-            said.append(f"output is {_NUMBER_WORDS.get(abs(o - o_tf), abs(o - o_tf))} "
-                        f"{'larger' if o > o_tf else 'smaller'} than 'same' ({_count(o, what)} instead of {o_tf})")
-        shift = ours[0] - tf[0]
-        if shift:
-            said.append(f"windows start {_count(abs(shift), what)} {earlier if shift > 0 else later} than "
-                        f"TensorFlow's: every output moves by {_count(abs(shift), 'pixel')}")
-        if not said:
-            total = sum(tf)
-            side = "at the bottom" if axis == "H" else "on the right"
-            said.append(f"TensorFlow's own split (an odd total puts the extra {what} {side})" if convention == "upper" else
-                        f"same as TensorFlow here: the total padding is {'even' if total % 2 == 0 else 'odd'}")
-        relation = "as" if ours == tf else "against"
-        sentences.append(f"{what}s: padding {sides} = {ours}, {relation} TensorFlow's {tf}: " + ", and ".join(said))
-    return f"'same' split as {label}. " + "; ".join(sentences)
+        what, (side0, side1), earlier, later, end = (
+            ("row", ("top", "bottom"), "higher", "lower", "at the bottom") if axis == "H"
+            else ("column", ("left", "right"), "further left", "further right", "on the right"))
+        total = sum(tf)
+        if convention == "upper":
+            said = f"TensorFlow's split: {side0} {tf[0]}, {side1} {tf[1]}"
+            if total % 2:
+                said += f" (the odd extra {what} goes {end})"
+        elif ours == tf:
+            said = "same as TensorFlow: " + ("no padding is needed" if total == 0 else "the total padding is even")
+        else:
+            parts = []
+            shift = ours[0] - tf[0]
+            if shift:
+                parts.append(f"windows start {_plural(abs(shift), what)} {earlier if shift > 0 else later} than "
+                             f"TensorFlow's ({side0} padding {ours[0]} instead of {tf[0]})")
+            else:
+                parts.append(f"windows start where TensorFlow's do ({side1} padding {ours[1]} instead of {tf[1]})")
+            if o != o_tf:
+                parts.append(f"{o} output {what}s instead of {o_tf}")
+            said = ", and ".join(parts)
+        lines.append(f"{what}s: {said}")
+    return "\n".join(lines)

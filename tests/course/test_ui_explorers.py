@@ -232,8 +232,9 @@ def test_groups_explorer(lab, page):
 
 
 def test_geometry_explorer_convention_switch(lab, page):
-    """05: in mode 'same', the "'same' split as" buttons, chosen with the keyboard, change the padding drawn and the
-    sentence that says where the windows lie against TensorFlow's."""
+    """05: in mode 'same', the "'same' split as" buttons, chosen with the keyboard, change the window starts drawn
+    (the input stays put) and the line per axis that says where the windows lie against TensorFlow's; the real
+    pads replace the greyed padding slider's value in the text."""
     from convlib.conventions import same_pads
     from convlib.figures.widgets import CONVENTION_LABELS, convention_note
 
@@ -257,14 +258,22 @@ def test_geometry_explorer_convention_switch(lab, page):
             press_button(out, label)
         expected = convention_note(hw, khw, g["stride"], g["dilation"], convention)
         wait_for(page, lambda: note() == expected, WIDGET_TIMEOUT_S, f"the page to say {expected!r}")
-        pads = tuple(same_pads(n, k, g["stride"], g["dilation"], convention) for n, k in zip(hw, khw))
+        (t, b), (l, r) = pads = tuple(same_pads(n, k, g["stride"], g["dilation"], convention) for n, k in zip(hw, khw))
+        assert text_of(out, ".same-pads") == f"'same' pads top {t}, bottom {b}, left {l}, right {r}"
         page.wait_for_timeout(300)  # the picture arrives in the same kernel update as the text
         picture = rec.shot(convention)
         if convention in pictures:  # back to TensorFlow's split: the same picture again
             assert picture == pictures[convention]
         pictures.setdefault(convention, picture)
-        if pads != tuple(same_pads(n, k, g["stride"], g["dilation"], "upper") for n, k in zip(hw, khw)):
+        tf = tuple(same_pads(n, k, g["stride"], g["dilation"], "upper") for n, k in zip(hw, khw))
+        if pads != tf:
             assert picture != pictures["upper"], f"{convention} pads {pads}: the picture did not change"
             assert "than TensorFlow's" in note()
+            assert "where TensorFlow's windows start" in text_of(out, ".widget-html-content")
+        if pads[0][0] != tf[0][0]:
+            assert note().splitlines()[0].startswith("rows: windows start"), note()
+    # the explorer's starting sizes are chosen so that the rows move (the odd total is on H)
+    assert same_pads(hw[0], khw[0], g["stride"], g["dilation"], "lower") != \
+        same_pads(hw[0], khw[0], g["stride"], g["dilation"], "upper")
     assert len(set(pictures.values())) == len(pictures) or hw == (1, 1)
     assert_no_errors(page, nb)

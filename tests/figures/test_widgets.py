@@ -65,7 +65,7 @@ def test_explorer_defaults_and_stride_change():
     first_png = bytes(e.image.value)
     assert first_png.startswith(b"\x89PNG")
     e.controls["stride"].value = 1
-    assert e.output_size == (7 - 3 + 2 + 1, 6 - 3 + 2 + 1)
+    assert e.output_size == (6 - 3 + 2 + 1, 7 - 3 + 2 + 1)
     assert bytes(e.image.value) != first_png
     assert e.figure.convlib["coverage"].geometry.stride == (1, 1)
     assert "<b>7</b>" in e.summary.value
@@ -135,6 +135,8 @@ def test_stored_widgets_show_a_friendly_text_not_their_repr():
 # -- the 'same' convention switch ---------------------------------------------
 
 from convlib.conventions import same_pads  # noqa: E402
+from convlib.figures.geometry import OUTSIDE  # noqa: E402
+from convlib.figures.widgets import convention_note  # noqa: E402
 
 
 @pytest.mark.parametrize("convention", ["upper", "lower", "symmetric"])
@@ -157,7 +159,11 @@ def test_convention_is_enabled_only_in_same_mode_and_defaults_to_tensorflow():
     assert "convention-note" not in e.summary.value
     e.controls["mode"].value = "same"
     assert not e.controls["convention"].disabled and "convention-note" in e.summary.value
-    assert e.pads == ((1, 1), (0, 1))  # 7 x 6, 3 x 3, stride 2: totals (4-1)*2+3-7 = 2 and (3-1)*2+3-6 = 1
+    assert e.pads == ((0, 1), (1, 1))  # 6 x 7, 3 x 3, stride 2: totals (3-1)*2+3-6 = 1 and (4-1)*2+3-7 = 2
+    e.controls["convention"].value = "lower"  # the default state moves the rows: the odd total is on H
+    assert e.pads == ((1, 0), (1, 1))
+    assert "rows: windows start 1 row higher than TensorFlow's (top padding 1 instead of 0)" in e.summary.value
+    e.controls["convention"].value = "upper"
     e.controls["mode"].value = "explicit"
     assert e.controls["convention"].disabled and e.pads == e.padding == 1
 
@@ -165,16 +171,17 @@ def test_convention_is_enabled_only_in_same_mode_and_defaults_to_tensorflow():
 def test_summary_on_an_even_kernel():
     # 6 x 6, a 2 x 2 kernel, stride 1: TensorFlow pads (0, 1); the total is odd on both axes.
     e = GeometryExplorer(H=6, W=6, KH=2, KW=2, stride=1, mode="same")
-    assert "TensorFlow's own split (an odd total puts the extra row at the bottom)" in e.summary.value
+    assert "rows: TensorFlow's split: top 0, bottom 1 (the odd extra row goes at the bottom)" in e.summary.value
     e.controls["convention"].value = "lower"
     assert e.pads == ((1, 0), (1, 0)) and e.output_size == (6, 6)
-    assert "windows start one row higher than TensorFlow's: every output moves by one pixel" in e.summary.value
-    assert "windows start one column further left than TensorFlow's" in e.summary.value
-    assert "larger than 'same'" not in e.summary.value
+    assert "rows: windows start 1 row higher than TensorFlow's (top padding 1 instead of 0)<br>" in e.summary.value
+    assert "columns: windows start 1 column further left than TensorFlow's (left padding 1 instead of 0)" \
+        in e.summary.value
+    assert "instead of 6" not in e.summary.value
     e.controls["convention"].value = "symmetric"
     assert e.pads == ((1, 1), (1, 1)) and e.output_size == (7, 7)
-    assert "output is one larger than 'same' (7 rows instead of 6)" in e.summary.value
-    assert "output is one larger than 'same' (7 columns instead of 6)" in e.summary.value
+    assert "(top padding 1 instead of 0), and 7 output rows instead of 6" in e.summary.value
+    assert "(left padding 1 instead of 0), and 7 output columns instead of 6" in e.summary.value
 
 
 def test_summary_on_a_stride_2_odd_total():
@@ -182,11 +189,44 @@ def test_summary_on_a_stride_2_odd_total():
     # 7 columns, KW = 3, stride 2: the total is (4 - 1)*2 + 3 - 7 = 2, even: (1, 1), every convention agrees.
     e = GeometryExplorer(H=8, W=7, KH=3, KW=3, stride=2, mode="same", convention="symmetric")
     assert e.pads == ((1, 1), (1, 1)) and e.output_size == (4, 4)  # the size is 'same''s: only the windows move
-    text = e.summary.value
-    assert "rows: padding (top, bottom) = (1, 1), against TensorFlow's (0, 1): windows start one row higher than " \
-           "TensorFlow's: every output moves by one pixel" in text
-    assert "columns: padding (left, right) = (1, 1), as TensorFlow's (1, 1): same as TensorFlow here: the total " \
-           "padding is even" in text
-    assert "larger than 'same'" not in text
+    assert convention_note((8, 7), (3, 3), 2, 1, "symmetric") == (
+        "rows: windows start 1 row higher than TensorFlow's (top padding 1 instead of 0)\n"
+        "columns: same as TensorFlow: the total padding is even")
+    assert "instead of 4" not in e.summary.value
+    assert "'same' pads top 1, bottom 1, left 1, right 1" in e.summary.value  # not the greyed slider's value
     e.controls["convention"].value = "lower"
-    assert e.pads == ((1, 0), (1, 1)) and "windows start one row higher" in e.summary.value
+    assert e.pads == ((1, 0), (1, 1)) and "windows start 1 row higher" in e.summary.value
+    assert "'same' pads top 1, bottom 0, left 1, right 1" in e.summary.value
+
+
+@pytest.mark.parametrize("H, W, KH, KW, stride", [(6, 7, 3, 3, 2), (6, 6, 2, 2, 1), (8, 5, 3, 2, 2)])
+def test_the_input_stays_put_and_the_windows_move(H, W, KH, KW, stride):
+    e = GeometryExplorer(H=H, W=W, KH=KH, KW=KW, stride=stride, mode="same")
+    drawn = {}
+    for convention in ("upper", "lower", "symmetric", "upper"):
+        e.controls["convention"].value = convention
+        info = e.figure.convlib
+        box = info["artists"]["input_box"]
+        # the image's frame: same place, same canvas, whatever the convention
+        drawn.setdefault("frame", (box.get_xy(), box.get_width(), box.get_height(), info["canvas"].shape,
+                                   info["origin"]))
+        assert (box.get_xy(), box.get_width(), box.get_height(), info["canvas"].shape, info["origin"]) \
+            == drawn["frame"]
+        g = info["coverage"].geometry
+        starts = info["starts"]
+        assert list(starts[0][:: g.out[1]]) == [i * stride - g.pads[0][0] for i in range(g.out[0])]
+        offsets = info["artists"]["anchors"].get_offsets()
+        np.testing.assert_array_equal(offsets[:, 1], starts[0])
+        ghosts = info["artists"]["ghosts"].get_offsets()
+        if convention == "upper":
+            assert len(ghosts) == 0 and "where TensorFlow's windows start" not in e.summary.value
+        else:  # TensorFlow's window starts as hollow markers
+            tf = same_pads(H, KH, stride, 1, "upper")[0]
+            assert sorted(set(ghosts[:, 1])) == [i * stride - tf for i in range(-(-H // stride))]
+            assert "where TensorFlow's windows start" in e.summary.value
+        # cells of the margin beyond this convention's padding are drawn as 'outside'
+        (t, b), (l, r) = g.pads
+        assert (info["canvas"] == OUTSIDE).sum() == info["canvas"].size - (H + t + b) * (W + l + r)
+    assert "padding never read" in e.summary.value
+
+
