@@ -126,3 +126,64 @@ def test_widget_layer_preset_fixes_the_shape():
     w = np.arange(3 * 3 * 2 * 2, dtype=float).reshape(3, 3, 2, 2) / 10
     e = ChannelSumExplorer(weights=(w, np.zeros(2)), preset="layer weights")
     assert e.controls["C_in"].disabled and e.controls["KH"].value == 3 and e.state.x.shape[2] == 2
+
+
+def test_a_wrong_model_recomputes_the_columns_and_shows_its_working():
+    from convlib.figures.explorers.channel_sum import model_working, numbers_html
+
+    x, w, b = preset_data("random integers", 3, 1, 2, 2)
+    s = channel_sum_state(x, w, b, position=(1, 1))
+    for model in WRONG_MODELS:
+        assert model_working(s, model)["value"] == s.wrong[model]
+    a = model_working(s, "A: one flat kernel")
+    assert all((a["kernels"][c] == w[:, :, 0, 0]).all() for c in range(3))  # channel 0's slice on every channel
+    assert a["labels"] == ["w[:, :, 0, 0]"] * 3
+    np.testing.assert_array_equal(a["partial_sums"], [(s.windows[c] * w[:, :, 0, 0]).sum() for c in range(3)])
+    html = numbers_html(s, "A: one flat kernel")
+    assert a["working"] == " + ".join(f"{int(p)}" if p >= 0 else f"({int(p)})" for p in a["partial_sums"]) \
+        + f" + bias {int(s.bias)} = {int(s.wrong['A: one flat kernel'])}"
+    assert f"<span class='cs-working'>{a['working']}</span>" in html
+    assert "w[:, :, 1, 0]" not in html and "Conv2D (true): y[1, 1, 0] = " + s.equation().split(" = ")[0] in html
+    c = model_working(s, "C: channels averaged")
+    assert c["working"].startswith("(") and "/ 3 + bias" in c["working"]
+    assert numbers_html(s).count("cs-partial") == 3 and "cs-wrong" not in numbers_html(s)
+
+
+def test_picture_panels_constant_channels_and_unfilled_cells():
+    from convlib.figures.explorers._ui import CELL
+
+    x, w, b = preset_data("fingerprint")
+    s = channel_sum_state(x, w, b, position=(0, 0))
+    a = channel_sum_raster(s)
+    # a constant channel is not drawn white: the middle of cell (2, 2) of the first channel, below its two-line
+    # caption (15 pixels a line, 3 below), is mid grey
+    top = 2 * 15 + 3
+    assert 50 < a[top + 2 * CELL + CELL // 2, 2 * CELL + CELL // 2, 0] < 200
+    # the output's unfilled cells are hatched: two colours inside one cell, where a value's cell has one
+    from convlib.figures.explorers._ui import cells_rgb
+
+    img = cells_rgb(np.array([[0.0, np.nan]]), "Greys", -0.15, 1.0, missing=(255, 255, 255), hatch_missing=True)
+    inner = lambda c: img[4:CELL - 4, c * CELL + 4:(c + 1) * CELL - 4].reshape(-1, 3)  # noqa: E731
+    assert len({tuple(p) for p in inner(1)}) == 2 and len({tuple(p) for p in inner(0)}) == 1
+    assert tuple(inner(0)[0]) != (255, 255, 255)  # the filled minimum is light grey, not white
+
+
+def test_x_argument_runs_the_explorer_on_a_notebooks_image():
+    pytest.importorskip("ipywidgets")
+    from convlib.figures.explorers.channel_sum import ChannelSumExplorer
+
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 5, size=(5, 6, 2)).astype(float)
+    w = rng.normal(size=(3, 3, 2, 2))
+    b = np.array([1.0, -2.0])
+    e = ChannelSumExplorer(weights=(w, b), x=x, preset="layer weights", i=2, j=3, co=1)
+    assert e.state.position == (2, 3) and e.state.co == 1
+    np.testing.assert_array_equal(e.state.x, x)
+    np.testing.assert_allclose(e.state.value, convlib.conv2d(x, w, b)[2, 3, 1])
+    e.controls["model"].value = "A: one flat kernel"
+    assert "cs-working" in e.numbers.value
+    assert e.controls["model"].style.button_width == "185px"  # "C: channels averaged" fits
+    with pytest.raises(ValueError, match="weights"):
+        ChannelSumExplorer(x=x)
+    with pytest.raises(ValueError, match="shape"):
+        preset_data("layer weights", weights=(w, b), x=x[:, :, :1])

@@ -13,7 +13,7 @@ import numpy as np
 from ..base import figure_png, format_number
 
 __all__ = ["Explorer", "PaddedLayer", "fallback", "legend", "png_bytes", "play_control", "html_grid", "fmt",
-           "PLAY_INTERVAL_MS"]
+           "PLAY_INTERVAL_MS", "captioned", "hatch"]
 
 #: Time between two steps of a play control: slow enough to read one step's numbers.
 PLAY_INTERVAL_MS = 1200
@@ -193,9 +193,10 @@ def pad_mask(shape, pads):
 
 
 def cells_rgb(a, cmap: str = "Greys", vmin=None, vmax=None, cell: int = CELL, missing=(243, 243, 243),
-              padding=None):
+              padding=None, hatch_missing: bool = False):
     """A 2-D array as an RGB raster, one ``cell`` x ``cell`` square per entry, thin grid lines;
-    NaN entries in ``missing``; cells where the boolean array ``padding`` is True in light blue."""
+    NaN entries in ``missing`` (hatched with ``hatch_missing``, so that they differ from any value's colour);
+    cells where the boolean array ``padding`` is True in light blue."""
     import matplotlib
 
     a = np.asarray(a, dtype=float)
@@ -208,11 +209,56 @@ def cells_rgb(a, cmap: str = "Greys", vmin=None, vmax=None, cell: int = CELL, mi
     if padding is not None:
         rgb[padding] = PADDING
     img = np.repeat(np.repeat(rgb, cell, axis=0), cell, axis=1)
+    if hatch_missing and nan.any():
+        hatch(img, np.repeat(np.repeat(nan, cell, axis=0), cell, axis=1))
     img[::cell, :] = 200
     img[:, ::cell] = 200
     img[-1, :] = 200
     img[:, -1] = 200
     return img
+
+
+def hatch(img, where, colour=(170, 170, 170), spacing: int = 6):
+    """Diagonal lines over the pixels of ``img`` where the boolean array ``where`` is True, in place."""
+    yy, xx = np.indices(where.shape)
+    img[where & ((yy + xx) % spacing == 0)] = colour
+    return img
+
+
+_FONT = None
+
+
+def _font():
+    global _FONT
+    if _FONT is None:
+        from PIL import ImageFont
+
+        try:
+            _FONT = ImageFont.load_default(size=12)
+        except TypeError:  # Pillow without FreeType: the small bitmap font
+            _FONT = ImageFont.load_default()
+    return _FONT
+
+
+def captioned(rgb, text: str, colour=(40, 40, 40), line: int = 15):
+    """A raster panel with its caption above it (one line per ``\\n``), on white: what the panel shows.
+
+    Every explorer captions its picture's panels with this, so a learner reads which grid is the input, which the
+    kernel and which the output without matching colours to a legend.  The panel widens when the caption is wider.
+    """
+    from PIL import Image, ImageDraw
+
+    lines = text.split("\n")
+    font = _font()
+    width = max([rgb.shape[1]] + [int(np.ceil(font.getlength(t))) + 2 for t in lines])
+    head = Image.new("RGB", (width, line * len(lines) + 3), "white")
+    draw = ImageDraw.Draw(head)
+    for n, t in enumerate(lines):
+        draw.text((1, n * line), t, fill=colour, font=font)
+    out = np.full((head.height + rgb.shape[0], width, 3), 255, np.uint8)
+    out[:head.height] = np.asarray(head)
+    out[head.height:, :rgb.shape[1]] = rgb
+    return out
 
 
 def draw_box(img, r0: int, c0: int, h: int, w: int, colour=RED, cell: int = CELL, t: int = 3):

@@ -25,11 +25,11 @@ import numpy as np
 from ...conv import conv2d
 from ...geometry import conv_geometry
 from ...reference import zero_pad
-from ._ui import (Explorer, PaddedLayer, cells_rgb, draw_box, fallback, fmt, hstack, html_grid, legend, new_figure,
-                  pad_mask, play_control)
+from ._ui import (Explorer, PaddedLayer, captioned, cells_rgb, draw_box, fallback, fmt, hstack, html_grid, legend,
+                  new_figure, pad_mask, play_control, vstack)
 
 __all__ = ["PRESETS", "WRONG_MODELS", "preset_data", "channel_sum_state", "draw_channel_sum",
-           "ChannelSumExplorer", "ChannelSumState"]
+           "ChannelSumExplorer", "ChannelSumState", "model_working"]
 
 #: The data presets: name -> what it is.
 PRESETS = {
@@ -50,7 +50,7 @@ CHANNEL_NAMES = ("red", "green", "blue", "alpha")
 
 
 def preset_data(preset: str, c_in: int = 3, c_out: int = 1, kh: int = 2, kw: int = 2, *, seed: int = 0,
-                weights=None):
+                weights=None, x=None):
     """The arrays of a preset.
 
     Parameters
@@ -63,6 +63,8 @@ def preset_data(preset: str, c_in: int = 3, c_out: int = 1, kh: int = 2, kw: int
     weights : (w, b), optional
         ``w`` of shape ``(KH, KW, C_in, C_out)`` and ``b`` of shape ``(C_out,)``,
         e.g. ``layer.get_weights()`` of a Keras ``Conv2D``.
+    x : array_like, shape (H, W, C_in), optional
+        The image for ``"layer weights"`` (a notebook's own input) instead of a random one.
 
     Returns
     -------
@@ -87,6 +89,11 @@ def preset_data(preset: str, c_in: int = 3, c_out: int = 1, kh: int = 2, kw: int
         if weights is None:
             raise ValueError("the 'layer weights' preset needs weights=(w, b), e.g. layer.get_weights()")
         w, b = (np.asarray(a, dtype=float) for a in weights)
+        if x is not None:
+            x = np.asarray(x, dtype=float)
+            if x.ndim != 3 or x.shape[2] != w.shape[2]:
+                raise ValueError(f"x must have shape (H, W, {w.shape[2]}) for these weights, got {x.shape}")
+            return x, w, b
         n = max(5, w.shape[0], w.shape[1])
         x = rng.integers(0, 4, size=(n, n, w.shape[2])).astype(float)
         return x, w, b
@@ -191,6 +198,40 @@ def channel_sum_state(x, w, b=None, *, stride=1, padding="valid", position=(0, 0
     }
     return ChannelSumState(x, w, b, xp, g.pads, g.out, g.stride, (i, j), co, (r0, c0), windows, kernels,
                            products, partial, bias, value, y, wrong)
+
+
+def model_working(s: ChannelSumState, model: str = "Conv2D (true)") -> dict:
+    """The columns of the explorer computed the way ``model`` (a key of :data:`WRONG_MODELS`) computes the pixel.
+
+    Returns
+    -------
+    dict
+        ``kernels``, ``products`` (C_in, KH, KW): the slice each channel is multiplied with under the model (model
+        A: channel 0's slice on every channel) and the products; ``partial_sums`` (C_in,); ``labels``, the slice's
+        name per channel; ``working``, the sum written out (``"10 + 4 + 1 + bias 0 = 15"``); ``value``, what the
+        model gives (a tuple, one number per channel, for model B), equal to ``s.wrong[model]``.
+    """
+    if model not in WRONG_MODELS:
+        raise ValueError(f"unknown model {model!r}; known: {list(WRONG_MODELS)}")
+    c_in = len(s.partial_sums)
+    flat = model == "A: one flat kernel"
+    kernels = np.broadcast_to(s.kernels[0], s.kernels.shape) if flat else s.kernels
+    products = s.windows * kernels
+    partial = products.sum(axis=(1, 2))
+    labels = [f"w[:, :, {0 if flat else c}, {s.co}]" for c in range(c_in)]
+    terms = " + ".join(_signed(p) for p in partial)
+    bias = f"bias {_signed(s.bias)}"
+    if model == "B: map per channel":
+        value = tuple(float(p + s.bias) for p in partial)
+        working = ", ".join(f"{_signed(p)} + {bias} = {fmt(v)}" for p, v in zip(partial, value))
+    elif model == "C: channels averaged":
+        value = float(partial.mean() + s.bias)
+        working = f"({terms}) / {c_in} + {bias} = {fmt(value)}"
+    else:
+        value = float(partial.sum() + s.bias)
+        working = f"{terms} + {bias} = {fmt(value)}"
+    return dict(kernels=kernels, products=products, partial_sums=partial, labels=labels, working=working,
+                value=value)
 
 
 # -- the picture --------------------------------------------------------------
@@ -339,25 +380,42 @@ def _update(fig, s: ChannelSumState, names, numbers):
     art["suptitle"].set_text(f"y[{i}, {j}, {s.co}] = {s.equation()}")
 
 
-def channel_sum_raster(s: ChannelSumState):
-    """The live picture, fast: every padded input channel (padding light blue) with the window outlined, then the
-    output map of filter ``co`` filled in up to the pixel (raster order), the pixel outlined.
+def channel_sum_raster(s: ChannelSumState, model: str = "Conv2D (true)", names=None):
+    """The live picture, fast, every panel captioned: per input channel, the padded channel (padding light blue)
+    with the window outlined and, below it, the kernel slice it is multiplied with under ``model``; then the
+    output map of filter ``co`` filled in up to the pixel (raster order, cells not computed yet hatched), the
+    pixel outlined.
+
+    Each channel has its own grey scale; a constant channel (the fingerprint's) is mid grey, and its caption
+    gives the value.
 
     Returns
     -------
     ndarray, shape (rows, cols, 3), uint8
     """
     c_in, kh, kw = s.windows.shape
+    names = list(names or CHANNEL_NAMES)
+    work = model_working(s, model)
+    klim = float(np.abs(work["kernels"]).max()) or 1.0
     panels = []
     mask = pad_mask(s.xp.shape[:2], s.pads)
     for c in range(c_in):
-        img = cells_rgb(s.xp[:, :, c], "Greys", padding=mask)
-        panels.append(draw_box(img, s.origin[0], s.origin[1], kh, kw))
+        ch = s.x[:, :, c]
+        lo, hi = float(ch.min()), float(ch.max())
+        caption = f"{names[c] if c < len(names) else 'channel'} (ci={c}) window"
+        if hi == lo:  # one colour says nothing: write the value
+            lo, hi = lo - 1.0, hi + 1.0
+            caption += f"\nevery pixel {fmt(ch.flat[0])}"
+        img = draw_box(cells_rgb(s.xp[:, :, c], "Greys", lo, hi, padding=mask), s.origin[0], s.origin[1], kh, kw)
+        kernel = cells_rgb(work["kernels"][c], "PuOr_r", -klim, klim)
+        panels.append(vstack([captioned(img, caption), captioned(kernel, "slice " + work["labels"][c])], gap=8))
     ho, wo = s.out
     filled = np.arange(ho * wo).reshape(ho, wo) <= s.step
     ymap = s.y[:, :, s.co]
-    img = cells_rgb(np.where(filled, ymap, np.nan), "Greys", float(ymap.min()), float(ymap.max()))
-    panels.append(draw_box(img, s.position[0], s.position[1], 1, 1))
+    lo, hi = float(ymap.min()), float(ymap.max())
+    lo -= 0.15 * ((hi - lo) or 1.0)  # the smallest value is light grey, not the white of 'not computed yet'
+    img = cells_rgb(np.where(filled, ymap, np.nan), "Greys", lo, hi, missing=(255, 255, 255), hatch_missing=True)
+    panels.append(captioned(draw_box(img, s.position[0], s.position[1], 1, 1), f"output y[:, :, {s.co}]"))
     return hstack(panels, gap=18)
 
 
@@ -379,6 +437,9 @@ class ChannelSumExplorer(Explorer):
     ----------
     weights : (w, b), optional
         A layer's weights (``layer.get_weights()``); adds the ``"layer weights"`` preset.
+    x : array_like, shape (H, W, C_in), optional
+        The image the ``"layer weights"`` preset uses (a notebook's own input, so that pixel ``(i, j)`` is the
+        pixel of the notebook's figures); without it, a random integer image.
     names : sequence of str, optional
         Channel names for the picture.
     **values
@@ -397,11 +458,14 @@ class ChannelSumExplorer(Explorer):
     last_update_ms : float, wall time of the last redraw (PNG included)
     """
 
-    def __init__(self, weights=None, names=None, **values):
+    def __init__(self, weights=None, names=None, x=None, **values):
         import ipywidgets as w
 
+        if x is not None and weights is None:
+            raise ValueError("x= is the image of the 'layer weights' preset: pass weights=(w, b) too")
         v = self._start(values, DEFAULTS)
         self.weights = weights
+        self.x = x
         self.names = names
         presets = [p for p in PRESETS if p != "layer weights" or weights is not None]
         lay = w.Layout(width="230px")
@@ -416,12 +480,13 @@ class ChannelSumExplorer(Explorer):
             "mode": w.ToggleButtons(options=["valid", "same", "explicit"], value=v["mode"], description="padding",
                                     style={"button_width": "70px"}),
             "pad": w.IntSlider(value=v["pad"], min=0, max=2, description="pad", layout=lay),
-            "co": w.IntSlider(value=v["co"], min=0, max=0, description="filter co", layout=lay),
-            "i": w.IntSlider(value=v["i"], min=0, max=0, description="output i", layout=lay),
-            "j": w.IntSlider(value=v["j"], min=0, max=0, description="output j", layout=lay),
+            # the limits follow the output at the first redraw; until then they admit the starting values
+            "co": w.IntSlider(value=v["co"], min=0, max=max(v["co"], 0), description="filter co", layout=lay),
+            "i": w.IntSlider(value=v["i"], min=0, max=max(v["i"], 0), description="output i", layout=lay),
+            "j": w.IntSlider(value=v["j"], min=0, max=max(v["j"], 0), description="output j", layout=lay),
             "play": play_control(1, "step through the output pixels"),
             "model": w.ToggleButtons(options=list(WRONG_MODELS), value=v["model"], description="model",
-                                     tooltips=list(WRONG_MODELS.values()), style={"button_width": "150px"}),
+                                     tooltips=list(WRONG_MODELS.values()), style={"button_width": "185px"}),
         }
         self.numbers = w.HTML()
         self.picture = None
@@ -429,8 +494,9 @@ class ChannelSumExplorer(Explorer):
         shape = w.VBox([c["C_in"], c["C_out"], c["KH"], c["KW"]])
         geo = w.VBox([c["stride"], c["mode"], c["pad"]])
         pick = w.VBox([c["co"], c["i"], c["j"], w.HBox([w.Label("play:"), c["play"]])])
-        note = legend("The picture: each input channel (padding in light blue) with the window in red; "
-                      "on the right the output map of filter co, filled in up to the chosen pixel.")
+        note = legend("The picture: each input channel (padding in light blue) with the window in red, and below "
+                      "it the kernel slice it is multiplied with (orange positive, purple negative); on the right "
+                      "the output map of filter co, filled in up to the chosen pixel (hatched: not computed yet).")
         self._finish([c["preset"], w.HBox([shape, geo, pick]), c["model"], self.numbers, note, self.image], FALLBACK)
 
     @property
@@ -442,7 +508,7 @@ class ChannelSumExplorer(Explorer):
         """``(x, w, b)`` of the current preset and shape."""
         c = self.controls
         return preset_data(c["preset"].value, c["C_in"].value, c["C_out"].value, c["KH"].value, c["KW"].value,
-                           weights=self.weights)
+                           weights=self.weights, x=self.x)
 
     def _redraw(self):
         c = self.controls
@@ -470,7 +536,7 @@ class ChannelSumExplorer(Explorer):
             c["play"].value = state.step
         self.state = state
         self.numbers.value = numbers_html(state, c["model"].value, self.names)
-        self.picture = channel_sum_raster(state)
+        self.picture = channel_sum_raster(state, c["model"].value, self.names)
         self._show(self.picture)
 
     def _output_width(self) -> int:
@@ -478,27 +544,35 @@ class ChannelSumExplorer(Explorer):
 
 
 def numbers_html(s: ChannelSumState, model: str = "Conv2D (true)", names=None) -> str:
-    """The numbers of one pixel as HTML: per channel window, slice, products, partial sum; then the sum."""
+    """The numbers of one pixel as HTML: per channel window, slice, products, partial sum, computed the way
+    ``model`` computes them (:func:`model_working`); what the model gives, worked out; then Conv2D's sum."""
     names = list(names or CHANNEL_NAMES)
     i, j = s.position
+    work = model_working(s, model)
+    wrong = model != "Conv2D (true)"
     rows = []
+    if wrong:
+        rows.append(f"<div class='cs-model-note' style='color:#8c2d04'>The columns below are computed as "
+                    f"<b>{model}</b> computes them: {WRONG_MODELS[model]}.</div>")
     for c in range(len(s.partial_sums)):
         name = names[c] if c < len(names) else f"channel {c}"
         rows.append(
             f"<div class='cs-channel'><b>{name}</b> (ci={c}): "
             + html_grid(s.windows[c], caption="window")
-            + " × " + html_grid(s.kernels[c], caption=f"w[:, :, {c}, {s.co}]")
-            + " = " + html_grid(s.products[c], caption="products")
-            + f" → sum <b class='cs-partial'>{fmt(s.partial_sums[c])}</b></div>"
+            + " × " + html_grid(work["kernels"][c], caption=work["labels"][c])
+            + " = " + html_grid(work["products"][c], caption="products")
+            + f" → sum <b class='cs-partial'>{fmt(work['partial_sums'][c])}</b></div>"
         )
-    rows.append(f"<div class='cs-total' style='font-size:115%'>y[{i}, {j}, {s.co}] = {s.equation().replace('= ', '= <b>')}</b>"
-                f" &nbsp; (conv2d: <span class='cs-conv2d'>{fmt(s.y[i, j, s.co])}</span>)</div>")
-    if model != "Conv2D (true)":
-        got = s.wrong[model]
+    if wrong:
+        got = work["value"]
         text = ", ".join(fmt(g) for g in got) + f" ({len(got)} maps, not 1)" if isinstance(got, tuple) else fmt(got)
         same = not isinstance(got, tuple) and np.isclose(got, s.value)
         verdict = ("the same number here: this pixel cannot tell the models apart" if same
                    else f"not {fmt(s.value)}, so the model is wrong here")
-        rows.append(f"<div class='cs-wrong' style='color:#8c2d04'><b>{model}</b> ({WRONG_MODELS[model]}) would give "
+        rows.append(f"<div class='cs-wrong' style='color:#8c2d04'><b>{model}</b> would give "
+                    f"<span class='cs-working'>{work['working']}</span> &rarr; "
                     f"<b class='cs-wrong-value'>{text}</b>: {verdict}</div>")
+    rows.append(f"<div class='cs-total' style='font-size:115%'>{'Conv2D (true): ' if wrong else ''}"
+                f"y[{i}, {j}, {s.co}] = {s.equation().replace('= ', '= <b>')}</b>"
+                f" &nbsp; (conv2d: <span class='cs-conv2d'>{fmt(s.y[i, j, s.co])}</span>)</div>")
     return "".join(rows)
