@@ -184,11 +184,15 @@ def test_sliding_window_explorer(lab, page):
     rec = Recorder(out, "02-sliding-window")
     total = lambda: text_of(out, ".sw-total")  # noqa: E731
     pictures = [rec.shot("0-0")]
-    j = move(page, out, "output j", times=2)
+    j = move(page, out, "output j")
     i = move(page, out, "output i")
     s = sliding_window_state(x, k, position=(i, j))
+    assert s.correlation != s.convolution, "the scripted position should be one where the flip changes the sum"
     wait_for(page, lambda: total().startswith(f"y[{i}, {j}]"), WIDGET_TIMEOUT_S, "the sum to follow the window")
     assert total().endswith(f"= {int(s.value)}"), total()
+    both = text_of(out, ".sw-both")
+    assert f"cross-correlation gives {int(s.correlation)}; true convolution (flipped kernel) gives " \
+           f"{int(s.convolution)}" in both, both
     pictures.append(rec.shot(f"{i}-{j}"))
     press_button(out, "true convolution (flipped)")
     f = sliding_window_state(x, k, position=(i, j), flip=True)

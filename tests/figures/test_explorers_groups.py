@@ -58,3 +58,35 @@ def test_widget():
     assert bytes(e.image.value) != png
     e.controls["C_out"].value = 12  # 8 no longer divides C_out: the slider's options follow, groups falls back
     assert list(e.controls["groups"].options) == [1, 2, 4] and e.state.groups == 1
+
+
+def test_counts_text_biases_per_link_and_ratio():
+    from convlib.figures.explorers.groups import counts_html
+
+    s = groups_state(8, 8, 2)
+    text = counts_html(s)
+    assert "3·3·4·8 = 288 + 8 biases = 296" in text
+    assert "each line = one 3×3 slice = 9 weights; 32 lines × 9 = 288" in text
+    assert "parameters 296/584 = 0.507 (1.97× fewer)" in text and "multiply-adds 18432/36864 = 0.5 (2× fewer)" in text
+    sep = counts_html(groups_state(8, 8, 8, separable=True))
+    assert "8 lines × 9 = 72" in sep and "64 lines × 1 = 64" in sep and "144/584" in sep
+    assert "(the same)" in counts_html(groups_state(8, 8, 1))
+
+
+def test_title_counts_every_stages_links():
+    from convlib.figures.explorers.groups import title
+
+    assert title(groups_state(8, 8, 4)).endswith(": 16 input-output channel links")
+    s = groups_state(8, 12, 8, separable=True)
+    assert title(s).endswith(f": 8 + 96 = {len(s.edges)} input-output channel links")
+    assert draw_groups(s)._suptitle.get_text() == title(s)
+
+
+def test_figure_is_readable():
+    from convlib.figures.explorers.groups import _GROUP_COLOURS, DPI, FONT
+
+    assert DPI >= 100 and FONT >= 11 and len(set(_GROUP_COLOURS)) == 8  # depthwise on 8 channels: 8 colours
+    fig = draw_groups(groups_state(8, 8, 8, separable=True))
+    texts = fig.axes[0].texts
+    assert min(t.get_fontsize() for t in texts) >= 11
+    assert sum(t.get_text() in {str(n) for n in range(8)} for t in texts) == 3 * 8  # every channel numbered

@@ -75,3 +75,32 @@ def test_widget():
     e.controls["view"].value = "column"
     e.controls["column"].value = 7
     assert e.state.column_label == (1, 1, 1) and "(1,1,1)" in e.numbers.value and e.controls["i"].disabled
+
+
+def test_pixel_view_prints_each_channels_window():
+    import re
+
+    from convlib.figures.explorers.channel_sum import preset_data
+    from convlib.figures.explorers.im2col_link import im2col_link_state, pixel_html
+
+    x, w, b = preset_data("random integers", 3, 2, 2, 3)
+    s = im2col_link_state(x, w, b, position=(1, 2), co=1)
+    text = pixel_html(s)
+    assert text.count("class='im-window'") == 3
+    assert "the window, input rows 1..2, cols 2..4, in each channel:" in text
+    for c in range(3):
+        assert f"channel ci = {c}" in text
+    cells = [float(v) for v in re.findall(r"<td style='[^']*'>([-\d.]+)</td>", text.split("<table style='border-collapse:collapse'>")[0])]
+    # the grids, channel by channel, hold the numbers of the patch row (which interleaves them as (kh, kw, ci))
+    np.testing.assert_array_equal(np.array(cells).reshape(3, 2, 3).transpose(1, 2, 0).ravel(), s.patch_row)
+    same = im2col_link_state(x, w, b, padding="same")
+    assert "input rows 0..1, cols -1..1, in each channel (outside the input: padding, 0)" in pixel_html(same)
+
+
+def test_view_buttons_fit_their_labels():
+    pytest.importorskip("ipywidgets")
+    from convlib.figures.explorers.im2col_link import Im2colExplorer
+
+    view = Im2colExplorer().controls["view"]
+    width = int(view.style.button_width.rstrip("px"))
+    assert width >= 8 * max(len(label) for label, _ in view._options_full) + 20  # ~8 px per character, padding

@@ -44,3 +44,34 @@ def test_raster_and_widget():
     assert e.state.flip and "k[::-1, ::-1]" in e.numbers.value
     e2 = SlidingWindowExplorer(x=np.arange(12).reshape(3, 4), k=np.eye(2))
     assert e2.state.y.shape == (2, 3) and e2.controls["KH"].disabled
+
+
+NOTEBOOK_X = np.array([[5, 1, 0, 1, 2], [4, 2, 0, 2, 3], [4, 4, 5, 1, 5], [0, 3, 1, 1, 3]])  # notebook 02's x and k
+NOTEBOOK_K = np.array([[1, 0, -1], [2, 1, 0]])
+
+
+def test_numbers_show_both_operations():
+    from convlib.figures.explorers.sliding_window import numbers_html
+
+    for flip in (False, True):
+        for i in range(3):
+            for j in range(3):
+                s = sliding_window_state(NOTEBOOK_X, NOTEBOOK_K, position=(i, j), flip=flip)
+                text = numbers_html(s)
+                assert s.correlation == convlib.correlate2d(NOTEBOOK_X, NOTEBOOK_K)[i, j]
+                assert s.convolution == convlib.correlate2d(NOTEBOOK_X, NOTEBOOK_K[::-1, ::-1])[i, j]
+                assert (f"cross-correlation gives <b>{int(s.correlation)}</b>; true convolution (flipped kernel) "
+                        f"gives <b>{int(s.convolution)}</b>") in text
+                assert ("by coincidence" in text) == ((i, j) == (1, 2))  # the only position where they agree
+    # the positions the notebook's explorer starts at and the browser test steps to: the flip changes the sum
+    for position in [(0, 0), (1, 1), (2, 1)]:
+        s = sliding_window_state(NOTEBOOK_X, NOTEBOOK_K, position=position)
+        assert s.correlation != s.convolution
+    sym = sliding_window_state(NOTEBOOK_X, np.ones((2, 3)))
+    assert "does not change a single product" in numbers_html(sym)
+
+
+def test_raster_panels_are_captioned():
+    s = sliding_window_state(NOTEBOOK_X, NOTEBOOK_K)
+    rgb = sliding_window_raster(s)
+    assert rgb.shape[0] > NOTEBOOK_X.shape[0] * 22  # a caption above the panels

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...counting import Counts, conv2d_counts
-from ._ui import Explorer, fallback, new_figure, png_bytes
+from ._ui import Explorer, fallback, new_figure
 
-__all__ = ["GroupsState", "valid_groups", "groups_state", "draw_groups", "GroupsExplorer"]
+__all__ = ["GroupsState", "valid_groups", "groups_state", "draw_groups", "groups_png", "title", "GroupsExplorer"]
 
 
 def valid_groups(c_in: int, c_out: int, separable: bool = False) -> list[int]:
@@ -90,12 +90,29 @@ def groups_state(c_in: int, c_out: int, groups: int = 1, kernel_size=3, out_hw=(
     return GroupsState(c_in, c_out, groups, k, tuple(out_hw), separable, edges, sum(stages[1:], stages[0]), stages)
 
 
-_GROUP_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
+#: One colour per filter group: tab10 without its brown and grey, so that no two groups (depthwise: eight) look alike.
+_GROUP_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#17becf", "#e377c2", "#bcbd22"]
+
+#: The picture's resolution and its smallest font (the channel numbers): readable on a laptop screen.
+DPI = 100
+FONT = 11
+
+
+def _links(s: GroupsState, stage: int) -> int:
+    return sum(1 for e in s.edges if e[0] == stage)
+
+
+def title(s: GroupsState) -> str:
+    """The picture's title: the layer's name and its input-output channel links (every stage's)."""
+    if s.separable:
+        a, b = _links(s, 0), _links(s, 1)
+        return f"{s.name}: {a} + {b} = {a + b} input-output channel links"
+    return f"{s.name}: {_links(s, 0)} input-output channel links"
 
 
 def draw_groups(s: GroupsState, fig=None):
     """Input channels on the left, output channels on the right (and the 1×1 stage's input in between),
-    one line per connection, coloured by group.  Returns the figure; ``fig.convlib`` is ``s``."""
+    numbered, one line per connection, coloured by group.  Returns the figure; ``fig.convlib`` is ``s``."""
     from matplotlib.collections import LineCollection
 
     cols = [s.c_in, s.c_in, s.c_out] if s.separable else [s.c_in, s.c_out]
@@ -106,48 +123,100 @@ def draw_groups(s: GroupsState, fig=None):
 
     if fig is None or getattr(fig, "convlib_layout", None) != tuple(cols):  # build; else only the lines change
         if fig is None:
-            fig = new_figure((6.0, 3.6))
+            fig = new_figure((7.0, 4.6))
+            fig.set_dpi(DPI)  # also what a notebook shows the figure at
         fig.clear()
-        ax = fig.add_axes((0.02, 0.02, 0.96, 0.86))
-        fig.convlib_lines = ax.add_collection(LineCollection([], linewidths=1.4, alpha=0.9))
-        for x, n in zip(xs, cols):
-            ax.scatter(np.full(n, x), ys(n), s=60, c="white", edgecolors="black", zorder=3)
+        ax = fig.add_axes((0.02, 0.02, 0.96, 0.84))
+        fig.convlib_lines = ax.add_collection(LineCollection([], linewidths=1.6, alpha=0.9))
+        top = (max(cols) - 1) / 2
+        fig.convlib_top = []  # what lies over the lines: redrawn after them (groups_png)
+        for n_col, (x, n) in enumerate(zip(xs, cols)):
+            fig.convlib_top.append(ax.scatter(np.full(n, x), ys(n), s=70, c="white", edgecolors="black", zorder=3))
+            side, ha = (-0.07, "right") if n_col == 0 else (0.07, "left") if n_col == len(cols) - 1 else (0, "center")
+            for r, y in enumerate(ys(n)):  # the channel numbers, outside the lines (in the middle: up left, on white)
+                if side == 0:  # lines on both sides: drawn over them (groups_png)
+                    fig.convlib_top.append(ax.text(x - 0.05, y + 0.08, str(r), ha="right", va="bottom", fontsize=FONT,
+                                                   zorder=4, bbox=dict(facecolor="white", edgecolor="none",
+                                                                       alpha=0.85, pad=0.4)))
+                else:
+                    ax.text(x + side, y, str(r), ha=ha, va="center", fontsize=FONT, zorder=4)
         labels = ["C_in", "after grouped", "C_out (1x1)"] if s.separable else ["C_in", "C_out"]
         for x, n, lab in zip(xs, cols, labels):
-            ax.text(x, (max(cols) - 1) / 2 + 0.9, f"{lab}: {n}", ha="center", fontsize=9)
-        ax.set_xlim(-0.3, xs[-1] + 0.3)
-        ax.set_ylim(-(max(cols) - 1) / 2 - 0.6, (max(cols) - 1) / 2 + 1.4)
+            ax.text(x, top + 1.0, f"{lab}: {n}", ha="center", fontsize=FONT)
+        ax.set_xlim(-0.35, xs[-1] + 0.35)
+        ax.set_ylim(-top - 0.6, top + 1.5)
         ax.set_axis_off()
-        fig.convlib_title = fig.suptitle("", fontsize=10)
+        fig.convlib_title = fig.suptitle("", fontsize=FONT)
         fig.convlib_layout = tuple(cols)
+        fig.convlib_background = None
     segs, colours = [], []
     mid = s.c_in if s.separable else s.c_out
     for stage, a, b in s.edges:
         n_a, n_b = cols[stage], cols[stage + 1]
         segs.append([(xs[stage], ys(n_a)[a]), (xs[stage + 1], ys(n_b)[b])])
-        colours.append(_GROUP_COLOURS[(b // (mid // s.groups)) % 8] if stage == 0 else "#bdbdbd")
+        colours.append(_GROUP_COLOURS[(b // (mid // s.groups)) % len(_GROUP_COLOURS)] if stage == 0 else "#bdbdbd")
     fig.convlib_lines.set_segments(segs)
     fig.convlib_lines.set_color(colours)
-    fig.convlib_title.set_text(f"{s.name}: {len([e for e in s.edges if e[0] == 0])} input-output channel links")
+    fig.convlib_title.set_text(title(s))
     fig.convlib = s
     return fig
+
+
+def groups_png(fig, dpi: int = DPI) -> bytes:
+    """A :func:`draw_groups` figure as PNG bytes, fast: what does not change with ``groups`` (the nodes, the
+    channel numbers, the column labels) is drawn once per layout and kept; a redraw draws the lines, the nodes
+    and the middle column's numbers over them, and the title (matplotlib's text is the slow part)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from ._ui import rgb_png
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    changing = [fig.convlib_lines, fig.convlib_title, *fig.convlib_top]
+    if getattr(fig, "convlib_background", None) is None or fig.convlib_background[0] != dpi:
+        fig.set_dpi(dpi)
+        for a in changing:
+            a.set_visible(False)
+        canvas.draw()
+        for a in changing:
+            a.set_visible(True)
+        fig.convlib_background = (dpi, canvas.copy_from_bbox(fig.bbox))
+    canvas.restore_region(fig.convlib_background[1])
+    for a in changing:
+        fig.draw_artist(a)
+    return rgb_png(np.asarray(canvas.buffer_rgba())[..., :3])
+
+
+def _ratio(a: int, b: int) -> str:
+    """``a`` against ``b``: 'a/b = 0.507 (1.97× fewer)', or '(the same)'."""
+    if a == b:
+        return f"{a}/{b} = 1 (the same)"
+    r = b / a if a < b else a / b
+    return f"{a}/{b} = {a / b:.3g} ({r:.3g}× {'fewer' if a < b else 'more'})"
 
 
 def counts_html(s: GroupsState) -> str:
     kh, kw = s.kernel_size
     ho, wo = s.out_hw
     mid = s.c_in if s.separable else s.c_out
-    lines = [f"grouped stage: {s.c_out if not s.separable else s.c_in} filters of depth C_in/groups = "
-             f"{s.c_in}/{s.groups} = {s.c_in // s.groups}: weights {kh}·{kw}·{s.c_in // s.groups}·{mid} = "
-             f"{kh * kw * (s.c_in // s.groups) * mid}"]
+    depth = s.c_in // s.groups
+    weights = kh * kw * depth * mid
+    links = _links(s, 0)
+    bias = " (no biases: the 1x1 stage has them)" if s.separable else f" + {s.c_out} biases = {weights + s.c_out}"
+    lines = [f"grouped stage: {mid} filters of depth C_in/groups = {s.c_in}/{s.groups} = {depth}: "
+             f"weights {kh}·{kw}·{depth}·{mid} = {weights}{bias}",
+             f"<span class='gr-per-link'>each line = one {kh}×{kw} slice = {kh * kw} weights; "
+             f"{links} lines × {kh * kw} = {links * kh * kw}</span>"]
     if s.separable:
-        lines.append(f"1x1 stage: {s.c_in}·{s.c_out} = {s.c_in * s.c_out} weights + {s.c_out} biases")
+        lines.append(f"1x1 stage: {s.c_in}·{s.c_out} = {s.c_in * s.c_out} weights + {s.c_out} biases "
+                     f"(each grey line = one 1×1 slice = 1 weight; {_links(s, 1)} lines × 1 = {_links(s, 1)})")
     std = conv2d_counts(s.c_in, s.c_out, s.kernel_size, s.out_hw)
     return ("<div>" + "<br>".join(lines) + "</div>"
             f"<div class='gr-counts' style='font-size:115%'>parameters <b class='gr-params'>{s.counts.params}</b>, "
             f"multiply-adds for a {ho}x{wo} output <b class='gr-macs'>{s.counts.macs}</b></div>"
             f"<div>standard Conv2D({s.c_out}, {kh}x{kw}) on {s.c_in} channels: {std.params} parameters, "
-            f"{std.macs} multiply-adds</div>")
+            f"{std.macs} multiply-adds</div>"
+            f"<div class='gr-ratio'>against the standard layer: parameters {_ratio(s.counts.params, std.params)}, "
+            f"multiply-adds {_ratio(s.counts.macs, std.macs)}</div>")
 
 
 DEFAULTS = dict(C_in=8, C_out=8, KH=3, groups=1, separable=False)
@@ -193,5 +262,5 @@ class GroupsExplorer(Explorer):
         self.state = s
         self.numbers.value = f"<div><b>{s.name}</b></div>" + counts_html(s)
         self.figure = draw_groups(s, self.figure)
-        self.image.value = png_bytes(self.figure)
-        self.image.width = int(self.figure.get_figwidth() * 72)
+        self.image.value = groups_png(self.figure)
+        self.image.width = int(self.figure.get_figwidth() * DPI)

@@ -172,10 +172,24 @@ def pixel_html(s: Im2colLinkState) -> str:
              + row("product", s.products, "im-prod") + "</table>")
     return (f"<div>output pixel (i, j) = ({i}, {j}) is row <b>{s.row}</b> = {i}·{s.out[1]} + {j} of the patch matrix "
             f"({s.cols.shape[0]} x {s.cols.shape[1]}); filter co = {s.co} is column {s.co} of the kernel matrix "
-            f"({s.cols.shape[1]} x {s.w.shape[3]}).</div>" + table
+            f"({s.cols.shape[1]} x {s.w.shape[3]}).</div>" + windows_html(s) + table
             + f"<div class='im-total' style='font-size:115%'>cols[{s.row}] · w[:, {s.co}] + b[{s.co}] = "
               f"{fmt(s.products.sum())} + {fmt(s.b[s.co])} = <b>{fmt(s.value)}</b> = y[{i}, {j}, {s.co}] "
               f"(conv2d: <span class='im-conv2d'>{fmt(s.y[i, j, s.co])}</span>)</div>")
+
+
+def windows_html(s: Im2colLinkState) -> str:
+    """Each channel's window under output pixel ``(i, j)`` as a small grid of its numbers (padding included):
+    the patch row is these grids read channel by channel, interleaved as (kh, kw, ci)."""
+    kh, kw, c_in, _ = s.w.shape
+    r0, c0 = s.position[0] * s.stride[0], s.position[1] * s.stride[1]
+    (t, _), (l, _) = s.pads
+    grids = [html_grid(s.xp[r0:r0 + kh, c0:c0 + kw, c], cls="im-window", caption=f"channel ci = {c}")
+             for c in range(c_in)]
+    where = f"input rows {r0 - t}..{r0 - t + kh - 1}, cols {c0 - l}..{c0 - l + kw - 1}"
+    return (f"<div class='im-windows'>the window, {where}, in each channel"
+            + (" (outside the input: padding, 0)" if min(r0 - t, c0 - l) < 0 or r0 - t + kh > s.x.shape[0]
+               or c0 - l + kw > s.x.shape[1] else "") + ":</div><div>" + "".join(grids) + "</div>")
 
 
 def column_html(s: Im2colLinkState) -> str:
@@ -227,7 +241,7 @@ class Im2colExplorer(Explorer):
                                                 style={"button_width": "70px"})
         self.controls["view"] = w.ToggleButtons(options=[("output pixel → patch row", "pixel"),
                                                          ("patch column → input pixels", "column")],
-                                                value=v["view"], description="pick", style={"button_width": "200px"})
+                                                value=v["view"], description="pick", style={"button_width": "250px"})  # wide enough for the whole label
         self.numbers = w.HTML()
         c = self.controls
         self._finish([c["view"], w.HBox([w.VBox([c[k] for k in ("C_in", "C_out", "KH", "KW")]),

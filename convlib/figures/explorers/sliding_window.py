@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...reference import correlate2d
-from ._ui import Explorer, cells_rgb, draw_box, fallback, fmt, hstack, html_grid, legend, play_control
+from ._ui import Explorer, captioned, cells_rgb, draw_box, fallback, fmt, hstack, html_grid, legend, play_control
 
 __all__ = ["SlidingWindowState", "sliding_window_state", "sliding_window_raster", "example_data",
            "SlidingWindowExplorer"]
@@ -51,6 +51,16 @@ class SlidingWindowState:
     def step(self) -> int:
         return self.position[0] * self.y.shape[1] + self.position[1]
 
+    @property
+    def correlation(self) -> float:
+        """Cross-correlation's value at this position (the kernel as it is)."""
+        return float((self.window * self.kernel).sum())
+
+    @property
+    def convolution(self) -> float:
+        """True convolution's value at this position (the kernel flipped in both axes)."""
+        return float((self.window * self.kernel[::-1, ::-1]).sum())
+
 
 def sliding_window_state(x, k, *, position=(0, 0), flip: bool = False) -> SlidingWindowState:
     """One step of the window: ``'valid'``, stride 1.
@@ -83,7 +93,10 @@ def sliding_window_raster(s: SlidingWindowState):
     ho, wo = s.y.shape
     filled = np.arange(ho * wo).reshape(ho, wo) <= s.step
     out = cells_rgb(np.where(filled, s.y, np.nan), "Greys", float(s.y.min()), float(s.y.max()))
-    return hstack([img, ker, draw_box(out, s.position[0], s.position[1], 1, 1)], gap=24)
+    i, j = s.position
+    return hstack([captioned(img, "image x\n(window in red)"),
+                   captioned(ker, "kernel flipped\nk[::-1, ::-1]" if s.flip else "kernel k\n(as it is)"),
+                   captioned(draw_box(out, i, j, 1, 1), f"output y\n(filled up to y[{i}, {j}])")], gap=24)
 
 
 def numbers_html(s: SlidingWindowState) -> str:
@@ -95,7 +108,20 @@ def numbers_html(s: SlidingWindowState) -> str:
                                                                f"{j}:{j + s.kernel.shape[1]}]")
             + " × " + html_grid(s.used, caption="k[::-1, ::-1]" if s.flip else "k")
             + " = " + html_grid(s.products, caption="products")
-            + f"<div class='sw-total' style='font-size:115%'>y[{i}, {j}] = {terms} = <b>{fmt(s.value)}</b></div>")
+            + f"<div class='sw-total' style='font-size:115%'>y[{i}, {j}] = {terms} = <b>{fmt(s.value)}</b></div>"
+            + f"<div class='sw-both'>{both_values(s)}</div>")
+
+
+def both_values(s: SlidingWindowState) -> str:
+    """Both operations' values at this position, and whether they happen to coincide."""
+    c, v = s.correlation, s.convolution
+    text = (f"At ({s.position[0]}, {s.position[1]}): cross-correlation gives <b>{fmt(c)}</b>; "
+            f"true convolution (flipped kernel) gives <b>{fmt(v)}</b>")
+    if c != v:
+        return text + "."
+    if np.array_equal(s.window * s.kernel, s.window * s.kernel[::-1, ::-1]):
+        return text + " (the same: here the flip does not change a single product)."
+    return text + " (the same here, by coincidence: the products differ, their sums do not)."
 
 
 DEFAULTS = dict(KH=3, KW=3, i=0, j=0, flip=False)
