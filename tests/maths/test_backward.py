@@ -1,6 +1,5 @@
 """conv2d_backward against tf.GradientTape on random non-square, strided, padded and dilated cases."""
 
-import doctest
 
 import numpy as np
 import pytest
@@ -139,7 +138,3 @@ def test_dy_of_the_wrong_shape_says_what_is_expected():
         conv2d_backward(np.zeros((2, 3, 4, 3)), x, w)
     with pytest.raises(ValueError, match="kernel depth"):
         conv2d_backward(np.zeros((2, 3, 4, 4)), x, np.zeros((3, 3, 1, 4)))
-
-
-def test_doctests():
-    assert doctest.testmod(convlib.backward).failed == 0

@@ -1,6 +1,5 @@
 """'same' padding conventions: TensorFlow's is SAME_UPPER; SAME_LOWER mirrors it; PyTorch's k_eff // 2 is symmetric."""
 
-import doctest
 import math
 
 import numpy as np
@@ -72,7 +71,3 @@ def test_the_one_pixel_shift_of_an_even_kernel():
 def test_unknown_convention_is_named():
     with pytest.raises(ValueError, match="convention must be one of"):
         same_pads(5, 3, convention="SAME")
-
-
-def test_doctests():
-    assert doctest.testmod(convlib.conventions).failed == 0

@@ -1,6 +1,5 @@
 """Parameter counts against Keras count_params(); multiply-adds against a convolution of ones."""
 
-import doctest
 
 import numpy as np
 import pytest
@@ -111,10 +110,6 @@ def test_counts_add_and_bad_arguments():
         layer_counts("dilated", 4, 4, 3)
     with pytest.raises(ValueError, match="multiple of c_in"):
         layer_counts("depthwise", 4, 6, 3)
-
-
-def test_doctests():
-    assert doctest.testmod(convlib.counting).failed == 0
 
 
 def test_counts_accept_numpy_integers_like_output_size():

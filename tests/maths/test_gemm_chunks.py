@@ -7,7 +7,6 @@ import tracemalloc
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import convlib
 from convlib.fast_gemm import conv2d_gemm

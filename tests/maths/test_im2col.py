@@ -5,7 +5,6 @@ from hypothesis import given
 
 import convlib
 from convlib.fast_gemm import conv2d_gemm
-from convlib.geometry import conv_geometry
 from tests.strategies import conv_cases
 
 

@@ -1,8 +1,5 @@
 """convlib.layouts: round trips, and a Keras Conv2D equals PyTorch's NCHW/OIHW definition written in numpy."""
 
-import doctest
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -10,7 +7,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import convlib.layouts
 from convlib.geometry import same_padding
 from convlib.layouts import kernel_from_torch, kernel_to_torch, to_nchw, to_nhwc
 from tests.strategies import conv_cases
@@ -117,13 +113,3 @@ def test_wrong_rank_errors(call, words):
         call()
     for word in words:
         assert word in str(info.value), (word, str(info.value))
-
-
-def test_doctests():
-    assert doctest.testmod(convlib.layouts, optionflags=doctest.ELLIPSIS).failed == 0
-
-
-def test_import_needs_only_numpy():
-    code = ("import convlib.layouts, sys; "
-            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, sorted(sys.modules)")
-    subprocess.run([sys.executable, "-c", code], check=True)

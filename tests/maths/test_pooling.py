@@ -1,15 +1,11 @@
 """convlib.pooling against tf.nn.max_pool2d / avg_pool2d, the Keras pooling layers and tf.GradientTape."""
 
-import doctest
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-import convlib.pooling
 from convlib.geometry import same_padding
 from convlib.pooling import global_pool2d, pool2d, pool2d_backward
 
@@ -275,13 +271,3 @@ def test_errors_name_the_argument(call, error, words):
         call()
     for word in words:
         assert word in str(info.value), (word, str(info.value))
-
-
-def test_doctests():
-    assert doctest.testmod(convlib.pooling, optionflags=doctest.ELLIPSIS).failed == 0
-
-
-def test_import_needs_only_numpy():
-    code = ("import convlib.pooling, sys; "
-            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, sorted(sys.modules)")
-    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,6 +1,5 @@
 """conv2d_transpose: against tf.nn.conv2d_transpose and Keras Conv2DTranspose, the adjoint identity, output sizes."""
 
-import doctest
 
 import numpy as np
 import pytest
@@ -135,7 +134,3 @@ def test_errors():
         conv2d_transpose(np.zeros((1, 3, 4, 5)), np.zeros((3, 3, 5)))
     with pytest.raises(ValueError, match="padding"):
         conv2d_transpose(np.zeros((1, 3, 4, 5)), w, padding="full")
-
-
-def test_doctests():
-    assert doctest.testmod(convlib.transpose).failed == 0
