@@ -235,6 +235,55 @@ def wait_until_up(proc: subprocess.Popen, url: str, token: str, log: Path) -> No
     raise RuntimeError(f"JupyterLab did not answer within {STARTUP_TIMEOUT_S} s:\n{log.read_text(errors='replace')[-4000:]}")
 
 
+@contextlib.contextmanager
+def running_lab(base: Path, root: Path, launch: list[str]):
+    """Run ``python -m <launch>`` in ``root`` with the flags a test needs; yield ``(Lab, runtime folder)``.
+
+    The server gets its own Jupyter config, runtime and data folders under
+    ``base`` (so nothing is trusted, and no setting of this machine leaks in),
+    listens on 127.0.0.1 on a free port with a random token, opens no browser
+    and never checks for updates; it is always shut down, kernels included.
+    """
+    jupyter = base / "jupyter"
+    lab_user_settings(jupyter / "config")
+    env = dict(os.environ)
+    # tests/../conftest.py sets MPLBACKEND=Agg for the headless runs; a learner's
+    # kernel has no such setting and draws inline, so the server must not inherit it.
+    env.pop("MPLBACKEND", None)
+    env.update(
+        JUPYTER_CONFIG_DIR=str(jupyter / "config"),
+        JUPYTER_RUNTIME_DIR=str(jupyter / "runtime"),
+        JUPYTER_DATA_DIR=str(jupyter / "data"),  # no notebook signatures: nothing is trusted
+        IPYTHONDIR=str(jupyter / "ipython"),
+        JUPYTER_PLATFORM_DIRS="1",
+    )
+    token = secrets.token_hex(24)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    cmd = [
+        sys.executable, "-m", *launch,
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]  # fmt: skip
+    if os.geteuid() == 0:  # CI and this machine run as root; JupyterLab refuses that without the flag
+        cmd.append("--allow-root")
+    log = base / "jupyterlab.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            cmd, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    try:
+        wait_until_up(proc, url, token, log)
+        yield Lab(url, token, root, log), jupyter / "runtime"
+    finally:
+        kill_tree(proc)
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, sync_playwright):
     """JupyterLab on 127.0.0.1 (free port, token required, no browser) over a
@@ -246,44 +295,8 @@ def lab(tmp_path_factory, sync_playwright):
     for folder in ("solutions", "exercises"):  # copied as they are (solved copies)
         for nb in sorted((ROOT / folder).glob("*.ipynb")):
             copy_notebook(nb, course / folder / nb.name)
-    jupyter = base / "jupyter"
-    lab_user_settings(jupyter / "config")
-    env = dict(os.environ)
-    # tests/../conftest.py sets MPLBACKEND=Agg for the headless runs; a learner's
-    # kernel has no such setting and draws inline, so the server must not inherit it.
-    env.pop("MPLBACKEND", None)
-    env.update(
-        JUPYTER_CONFIG_DIR=str(jupyter / "config"),
-        JUPYTER_RUNTIME_DIR=str(jupyter / "runtime"),
-        IPYTHONDIR=str(jupyter / "ipython"),
-        JUPYTER_PLATFORM_DIRS="1",
-    )
-    token = secrets.token_hex(24)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    cmd = [
-        sys.executable, "-m", "jupyter", "lab",
-        "--no-browser",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={course}",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]  # fmt: skip
-    if os.geteuid() == 0:  # CI and this machine run as root; JupyterLab refuses that without the flag
-        cmd.append("--allow-root")
-    log = base / "jupyterlab.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            cmd, cwd=course, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    try:
-        wait_until_up(proc, url, token, log)
-        yield Lab(url, token, course, log)
-    finally:
-        kill_tree(proc)
+    with running_lab(base, course, ["jupyter", "lab", f"--ServerApp.root_dir={course}"]) as (lab, _):
+        yield lab
 
 
 @pytest.fixture(scope="module")

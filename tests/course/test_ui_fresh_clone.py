@@ -20,21 +20,16 @@ Marked ``ui`` like tests/test_ui.py, with the same skip-locally, fail-in-CI rule
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 import shlex
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from convlib.widgets import FALLBACK_TEXT
 from tests.course.test_ui import (  # noqa: F401  (fixtures)
-    CHROMIUM_ARGS, NOTEBOOK, ROOT, SCREENSHOTS, STARTUP_TIMEOUT_S, Lab, browser, free_port, kill_tree,
-    lab_user_settings, sync_playwright, wait_until_up,
+    NOTEBOOK, ROOT, SCREENSHOTS, STARTUP_TIMEOUT_S, Lab, browser, running_lab, sync_playwright,
 )
 
 pytestmark = pytest.mark.ui
@@ -58,33 +53,8 @@ def fresh_lab(tmp_path_factory, sync_playwright):
     for folder in ("notebooks", "exercises", "solutions", "docs"):
         shutil.copytree(ROOT / folder, clone / folder)
     shutil.copy(ROOT / "README.md", clone / "README.md")
-    jupyter = base / "jupyter"
-    lab_user_settings(jupyter / "config")
-    env = dict(os.environ)
-    env.pop("MPLBACKEND", None)
-    env.update(
-        JUPYTER_CONFIG_DIR=str(jupyter / "config"),
-        JUPYTER_RUNTIME_DIR=str(jupyter / "runtime"),
-        JUPYTER_DATA_DIR=str(jupyter / "data"),  # no notebook signatures: nothing is trusted
-        IPYTHONDIR=str(jupyter / "ipython"),
-        JUPYTER_PLATFORM_DIRS="1",
-    )
-    token, port = secrets.token_hex(24), free_port()
-    url = f"http://127.0.0.1:{port}/"
-    cmd = [sys.executable, "-m", *readme_open_command()[0:1], *readme_open_command()[1:]]
-    cmd += ["--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    if os.geteuid() == 0:
-        cmd.append("--allow-root")
-    log = base / "jupyterlab.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=clone, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_until_up(proc, url, token, log)
-        yield Lab(url, token, clone, log), jupyter / "runtime"
-    finally:
-        kill_tree(proc)
+    with running_lab(base, clone, readme_open_command()) as running:
+        yield running
 
 
 def opened_path(runtime: Path) -> str:
