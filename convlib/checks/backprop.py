@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..backward import conv2d_backward as _conv2d_backward
 from ..conv import conv2d as _conv2d
-from .common import _concatenate, _default_rng, _shape_label, _zeros
+from .common import _shape_label
 from .engine import Candidate, Case, as_result_array, run_cases
 from .misconceptions import hint
 
@@ -38,7 +40,7 @@ def _grad_cases(rng):
 
 def check_bias_grad(fn, *, seed=0):
     """Check ``fn(dy) -> db``: dy ``(N, Ho, Wo, C_out)``, db ``(C_out,)``."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     cases = [Case((dy,), _shape_label(dy=dy), lambda dy=dy: dy.sum(axis=(0, 1, 2)), dy=dy)
              for _, _, dy in _grad_cases(rng)]
     candidates = [
@@ -67,20 +69,20 @@ def check_bias_grad(fn, *, seed=0):
 
 def _dw(x, dy):
     kh, kw = x.shape[1] - dy.shape[1] + 1, x.shape[2] - dy.shape[2] + 1
-    return _conv2d_backward(dy, x, _zeros((kh, kw, x.shape[3], dy.shape[3])))[1]
+    return _conv2d_backward(dy, x, np.zeros((kh, kw, x.shape[3], dy.shape[3])))[1]
 
 
 def check_kernel_grad(fn, *, seed=0):
     """Check ``fn(x, dy) -> dw``: x ``(N, H, W, C_in)``, dy ``(N, Ho, Wo, C_out)``, valid, stride 1;
     dw ``(KH, KW, C_in, C_out)`` with ``KH = H - Ho + 1``, ``KW = W - Wo + 1``."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     cases = [Case((x, dy), _shape_label(x=x, dy=dy), lambda x=x, dy=dy: _dw(x, dy), x=x, dy=dy)
              for x, _, dy in _grad_cases(rng)]
 
     def shared(c):
         x = c.info["x"]
         one = _dw(x.sum(axis=3, keepdims=True), c.info["dy"])
-        return _concatenate([one] * x.shape[3], axis=2)
+        return np.concatenate([one] * x.shape[3], axis=2)
 
     candidates = [
         Candidate(hint("grad-channels-shared", "every channel got the same gradient slice (one 2-D gradient shared by all channels, computed from the "
@@ -111,7 +113,7 @@ def check_kernel_grad(fn, *, seed=0):
 
 def _dx(dy, w):
     kh, kw, c_in, _ = w.shape
-    x = _zeros((dy.shape[0], dy.shape[1] + kh - 1, dy.shape[2] + kw - 1, c_in))
+    x = np.zeros((dy.shape[0], dy.shape[1] + kh - 1, dy.shape[2] + kw - 1, c_in))
     return _conv2d_backward(dy, x, w)[0]
 
 
@@ -123,14 +125,14 @@ def _full(dy, k):
 def check_input_grad(fn, *, seed=0):
     """Check ``fn(dy, w) -> dx``: dy ``(N, Ho, Wo, C_out)``, w ``(KH, KW, C_in, C_out)``, valid, stride 1;
     dx ``(N, Ho + KH - 1, Wo + KW - 1, C_in)``."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     cases = [Case((dy, w), _shape_label(dy=dy, w=w), lambda dy=dy, w=w: _dx(dy, w), dy=dy, w=w)
              for _, w, dy in _grad_cases(rng)]
 
     def same_for_all(c):
         w = c.info["w"]
         one = _dx(c.info["dy"], w.sum(axis=2, keepdims=True))
-        return _concatenate([one] * w.shape[2], axis=3)
+        return np.concatenate([one] * w.shape[2], axis=3)
 
     candidates = [
         Candidate(hint("kernel-not-flipped", "the kernel is not turned by 180 degrees: written as a forward correlation, the backward pass uses "

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from functools import partial
 
+import numpy as np
+
 from ..conv import conv2d as _conv2d
-from .common import _forgot_sum_shape, FLIP_HINT, FORGOT_SUM_HINT, MEAN_HINT, SHARED_KERNEL_HINT, _corr, _default_rng, _ints, _shape_label, _stack, _xk_cases
+from .common import _forgot_sum_shape, FLIP_HINT, FORGOT_SUM_HINT, MEAN_HINT, SHARED_KERNEL_HINT, _corr, _ints, _shape_label, _xk_cases
 from .engine import Candidate, Case, as_result_array, run_cases
 from .misconceptions import hint
 
@@ -34,12 +36,12 @@ def _one_filter_cases(rng, with_bias):
 
 def _maps(x, w):
     """The C_in partial maps ``(C_in, Ho, Wo)``: channel c correlated with its own slice w[:, :, c]."""
-    return _stack([_corr(x[:, :, c], w[:, :, c]) for c in range(x.shape[2])])
+    return np.stack([_corr(x[:, :, c], w[:, :, c]) for c in range(x.shape[2])])
 
 
 def check_partial_maps(fn, *, seed=0):
     """Check ``fn(x, w) -> (C_in, Ho, Wo)``: x ``(H, W, C_in)``, one filter w ``(KH, KW, C_in)``, valid."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     cases = []
     for x, w, _ in _one_filter_cases(rng, False):
         cases.append(Case((x, w), _shape_label(x=x, w=w), partial(_maps, x, w), x=x, w=w))
@@ -48,7 +50,7 @@ def check_partial_maps(fn, *, seed=0):
             hint("maps-channels-last", "your maps are channels-last (Ho, Wo, C_in); this function returns maps[c] for each channel c: "
             "(C_in, Ho, Wo)"), lambda c: c.expected.transpose(1, 2, 0)),
         Candidate(SHARED_KERNEL_HINT,
-                  lambda c: _maps(c.info["x"], _stack([c.info["w"][:, :, 0]] * c.info["w"].shape[2], axis=-1))),
+                  lambda c: _maps(c.info["x"], np.stack([c.info["w"][:, :, 0]] * c.info["w"].shape[2], axis=-1))),
         Candidate(
             hint("summed-too-early", "you summed the maps already; this function returns the C_in partial maps BEFORE the sum"),
             lambda c: c.expected.sum(axis=0)),
@@ -63,7 +65,7 @@ def check_partial_maps(fn, *, seed=0):
 
 def check_channel_sum(fn, *, seed=0):
     """Check ``fn(x, w, b) -> (Ho, Wo)``: one filter over all channels, summed, plus the bias ``b`` (a number)."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     cases = []
     for x, w, b in _one_filter_cases(rng, True):
         expected = partial(_one_filter, x, w, b)
@@ -93,12 +95,12 @@ def check_channel_sum(fn, *, seed=0):
 def _conv3d(x, k):
     """A kernel (KH, KW, KD) sliding along H, W and the channel axis: conv2d on each depth window."""
     kd = k.shape[2]
-    return _stack([_conv2d(x[:, :, d : d + kd], k[..., None])[..., 0] for d in range(x.shape[2] - kd + 1)], axis=-1)
+    return np.stack([_conv2d(x[:, :, d : d + kd], k[..., None])[..., 0] for d in range(x.shape[2] - kd + 1)], axis=-1)
 
 
 def check_conv3d_channels(fn, *, seed=0):
     """Check ``fn(x, k) -> (Ho, Wo, C - KD + 1)``: x ``(H, W, C)``, k ``(KH, KW, KD)``, valid along all 3 axes."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     geoms = [((5, 6, 4), (2, 3, 2)), ((4, 4, 3), (3, 3, 3)), ((5, 5, 5), (2, 2, 1)), ((6, 4, 5), (1, 2, 3))]
     cases = _xk_cases(rng, geoms, _conv3d)
     cands = [

@@ -33,23 +33,12 @@ and :class:`~convlib.checks.engine.Candidate` objects, passed to
 :func:`~convlib.checks.engine.run_cases`; a case's parameters are read by name
 (``case.info["c_out"]``), never by position (:func:`_named_case`, :func:`_xk_cases`).
 
-Tampering (a learner's code rebinding numpy or convlib names): one defence, in two
-layers.  (1) The numpy functions the checks use are bound when the module is
-imported -- here for the references and case builders, in
-:mod:`~convlib.checks.engine` for comparing and explaining, in
-:mod:`~convlib.checks.record` for the answer codec -- so a learner's function that
-rebinds ``np.stack`` or ``np.allclose`` while a self-check runs in their own
-notebook cannot change that check's expected values or verdict; this protects the
-feedback a learner sees, not grades.  (2) For grades, the grader's guard
-(:mod:`convlib.grading.guard`) ``reset()`` before every test cell restores what the
-submission rebound in numpy, convlib, builtins and importlib and loads every
-module of this package afresh from its file, so that an honest submission that
-rebinds something is still recorded fairly; and the verdict is reached in the
-grader's own process from the recorded answers (:mod:`convlib.checks.record`),
-so nothing done inside the kernel -- patching checks, numpy or convlib -- can make
-a wrong answer pass.  Nothing else guards against tampering: the checks import
-the engine directly (the guard's reload binds them to the fresh one), with no
-late lookup through ``sys.modules``.
+Grades do not rest on these modules running untouched next to a learner's code: the
+grader never runs them in a learner's kernel.  It collects the cases' inputs in its own
+process, has the sandboxed kernel call the learner's function on them, and judges the
+recorded answers in its own process again (:mod:`convlib.grading.recording`).  In a
+learner's own notebook a self-check shares the kernel with their code; it gives feedback,
+not grades.
 """
 
 from __future__ import annotations
@@ -62,16 +51,6 @@ from ..reference import correlate2d as _correlate2d
 from .engine import Case
 from .misconceptions import hint
 
-# Bound at import, for the references and case builders: see the module docstring.
-_default_rng = np.random.default_rng
-_stack = np.stack
-_zeros = np.zeros
-_ones = np.ones
-_asarray = np.asarray
-_pad = np.pad
-_concatenate = np.concatenate
-_arange = np.arange
-_float32 = np.float32
 
 FLIP_HINT = (
     hint("kernel-flipped", "your result equals cross-correlation with the kernel flipped in both axes (k[::-1, ::-1]). That is "

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..conventions import same_pads as _same_pads
 from ..layouts import kernel_from_torch as _kernel_from_torch
 from ..layouts import to_nchw as _to_nchw
-from .common import _arange, _default_rng, _named_case
+from .common import _named_case
 from .engine import Candidate, Case, as_int_tuple, as_result_array, run_cases
 from .misconceptions import hint
 
@@ -25,7 +27,7 @@ def _from_torch_reference(w):
 
 def check_kernel_from_torch(fn, *, seed=0):
     """Check ``fn(w) -> kernel``: PyTorch's ``(C_out, C_in, KH, KW)`` -> Keras' ``(KH, KW, C_in, C_out)``."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     shapes = [(4, 3, 2, 5), (2, 3, 3, 2), (5, 2, 3, 3), (3, 3, 2, 2), (1, 2, 1, 3), (2, 1, 4, 4)]
     shapes += [tuple(int(v) for v in rng.integers(1, 6, 4)) for _ in range(2)]
     cases = []
@@ -66,7 +68,7 @@ def _tf(n, k, s, d):
 
 def check_same_pads(fn, *, seed=0):
     """Check ``fn(n, k, stride, dilation, convention) -> (before, after)`` for "upper", "lower" and "symmetric"."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     params = [(6, 2, 1, 1, "upper"), (6, 2, 1, 1, "lower"), (7, 3, 1, 2, "symmetric"), (5, 3, 1, 1, "symmetric"),
               (6, 4, 2, 1, "upper"), (8, 3, 1, 2, "upper"), (9, 3, 2, 1, "lower"), (5, 4, 1, 1, "symmetric"),
               (10, 5, 3, 1, "upper"), (7, 2, 3, 2, "lower"), (9, 1, 3, 1, "upper")]
@@ -110,36 +112,36 @@ def check_same_pads(fn, *, seed=0):
 
 
 def _flatten_reference(h, w, c):
-    keras_positions = _arange(h * w * c).reshape(1, h, w, c)   # Keras flattens (h, w, c)
+    keras_positions = np.arange(h * w * c).reshape(1, h, w, c)   # Keras flattens (h, w, c)
     torch_flat = _to_nchw(keras_positions).reshape(-1)          # torch.flatten on (c, h, w), as Keras positions
-    p = _arange(h * w * c)
-    p[torch_flat] = _arange(h * w * c)                          # the inverse: where each Keras element sits in torch's
+    p = np.arange(h * w * c)
+    p[torch_flat] = np.arange(h * w * c)                          # the inverse: where each Keras element sits in torch's
     return p
 
 
 def check_flatten_permutation(fn, *, seed=0):
     """Check ``fn(h, w, c) -> p``: ``flat_torch[p]`` is Keras' flatten (``(h, w, c)`` order) of the same feature map."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     params = [(2, 3, 4), (3, 2, 2), (1, 4, 3), (2, 2, 1), (1, 1, 5), (4, 3, 2)]
     params += [tuple(int(v) for v in rng.integers(1, 6, 3)) for _ in range(2)]
     cases = [_named_case(_flatten_reference, "h={h}, w={w}, c={c}", h=h, w=w, c=c) for h, w, c in params]
 
     def inverse(p):
-        out = _arange(len(p))
-        out[p] = _arange(len(p))
+        out = np.arange(len(p))
+        out[p] = np.arange(len(p))
         return out
 
     candidates = [
         Candidate(hint("flatten-identity", "this is the identity: the two flattens read the same numbers in different orders whenever "
                        "C > 1 and H*W > 1. Keras' element (h, w, c) sits at position c*H*W + h*W + w of PyTorch's (c, h, w) flatten"),
-                  lambda c: _arange(c.info["h"] * c.info["w"] * c.info["c"])),
+                  lambda c: np.arange(c.info["h"] * c.info["w"] * c.info["c"])),
         Candidate(hint("flatten-perm-inverse", "this is the inverse permutation: it puts Keras' flatten into PyTorch's order "
                        "(flat_keras[p] == flat_torch). Asked for: flat_torch[p] == flat_keras, i.e. p[i] = the position in "
                        "PyTorch's flatten of Keras' i-th number"),
                   lambda c: inverse(c.expected)),
         Candidate(hint("flatten-hw-swapped", "your permutation reads (c, w, h) or (w, h, c): keep h before w, rows before columns, in "
                        "both orders"),
-                  lambda c: _arange(c.info["h"] * c.info["w"] * c.info["c"]).reshape(
+                  lambda c: np.arange(c.info["h"] * c.info["w"] * c.info["c"]).reshape(
                       c.info["c"], c.info["w"], c.info["h"]).transpose(2, 1, 0).reshape(-1)),
     ]
     run_cases(fn, cases, candidates=candidates, convert=as_result_array, name="flatten_permutation(h, w, c)",

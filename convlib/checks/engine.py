@@ -12,15 +12,14 @@ A misconception is never guessed: each candidate is the result that the
 misconception *would* produce, computed, and the hint is given only when the
 learner's answer equals it.
 
-Robustness (the grader relies on it):
+Robustness:
 
-* The numpy functions used to compare are bound when this module is imported,
-  so a learner's function that rebinds ``np.allclose`` (or anything else in
-  numpy) while it runs cannot change a verdict.
 * Every expected value is computed before the learner's function first runs.
-* Under :mod:`convlib.grade` (``RECORDER`` set), a check computes no expected
-  value at all: it only records the learner's answers for the grader process
-  to judge (see :mod:`convlib.check_record`).
+* The grader never runs a check in a learner's kernel.  In its own process it
+  first *collects* each check's inputs (:func:`collecting`: ``run_cases``
+  notes the cases and calls nothing), has the kernel call the learner's
+  function on them (:mod:`convlib.grading.recorder`), then runs the check again
+  with stand-ins that return the recorded answers (:mod:`convlib.checks.record`).
 * The learner's function gets copies of the inputs; warnings it raises are
   swallowed (the check judges values, and nbgrader scores any text on standard
   error as a failure); a check that passes prints one line to standard output
@@ -29,9 +28,11 @@ Robustness (the grader relies on it):
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import operator
+import threading
 import traceback
 import warnings
 
@@ -41,32 +42,29 @@ from .misconceptions import misconception_of as _misconception_of
 from .record import encode as _encode
 from .record import fingerprint as _fingerprint
 
-__all__ = ["RECORDER", "CheckFailed", "Case", "Candidate", "run_cases", "as_result_array", "as_int", "as_int_tuple", "fmt"]
-
-# Bound once, at import: see the module docstring.
-_array = np.array
-_ndarray = np.ndarray
-_absolute = np.absolute
-_array2string = np.array2string
-_array_equal_shapes = operator.eq
-_float64 = np.float64
-_unravel_index = np.unravel_index
-_isnan = np.isnan
-_copy = copy.deepcopy
-_catch_warnings = warnings.catch_warnings
-_simplefilter = warnings.simplefilter
-_index = operator.index
-_print = print
-_isfinite = math.isfinite
-_errstate = np.errstate
-_format_exception = traceback.format_exception
+__all__ = ["collecting", "CheckFailed", "Case", "Candidate", "run_cases", "as_result_array", "as_int", "as_int_tuple", "fmt"]
 
 RTOL = 1e-6
 ATOL = 1e-9
 _MAX_SHOWN = 10_000  # numbers printed in full at most (fmt's ``full``)
 
-#: Set (to a list) by convlib.grade's kernel guard: checks then record answers instead of judging them.
-RECORDER = None
+_collect = threading.local()  # .calls: a list while collecting() runs in this thread
+
+
+@contextlib.contextmanager
+def collecting():
+    """Within this block (in this thread), checks call nothing: each ``run_cases`` appends its inputs to the yielded list.
+
+    Each entry is ``(fn, [case.args, ...])``: the function the check was given and the arguments of
+    every case, in order.  The grader uses it to send the inputs, and only the inputs, to a
+    learner's kernel.
+    """
+    calls = []
+    previous, _collect.calls = getattr(_collect, "calls", None), calls
+    try:
+        yield calls
+    finally:
+        _collect.calls = previous
 
 
 class CheckFailed(AssertionError):
@@ -92,7 +90,7 @@ class CheckFailed(AssertionError):
         if cause is not None and cause.__traceback__ is not None:
             tb = cause.__traceback__.tb_next  # skip the check's own frame, where the error was caught
             lines += ["", "Where your function raised it:"]
-            lines += "".join(_format_exception(type(cause), cause, tb)).rstrip("\n").split("\n")
+            lines += "".join(traceback.format_exception(type(cause), cause, tb)).rstrip("\n").split("\n")
         return lines
 
 
@@ -154,8 +152,8 @@ def fmt(value, indent: int = 4, full: bool = False) -> str:
     Continuation lines of an array are indented by ``indent`` spaces (so they
     line up under the first); ``full`` prints every number instead of eliding.
     """
-    if isinstance(value, _ndarray):
-        text = _array2string(value, precision=4, suppress_small=True, max_line_width=100,
+    if isinstance(value, np.ndarray):
+        text = np.array2string(value, precision=4, suppress_small=True, max_line_width=100,
                              threshold=_MAX_SHOWN if full else 48, edgeitems=2)
         return text.replace("\n", "\n" + " " * indent)
     return repr(value)
@@ -163,13 +161,13 @@ def fmt(value, indent: int = 4, full: bool = False) -> str:
 
 def _same(expected, actual) -> bool:
     """``actual`` equals ``expected``: same shape and close values (rtol 1e-6), or equal."""
-    if isinstance(expected, _ndarray):
-        if not isinstance(actual, _ndarray) or not _array_equal_shapes(expected.shape, actual.shape):
+    if isinstance(expected, np.ndarray):
+        if not isinstance(actual, np.ndarray) or not operator.eq(expected.shape, actual.shape):
             return False
-        if bool(_isnan(actual).any()):
+        if bool(np.isnan(actual).any()):
             return False
-        with _errstate(all="ignore"):
-            return bool((_absolute(actual - expected) <= ATOL + RTOL * _absolute(expected)).all())
+        with np.errstate(all="ignore"):
+            return bool((np.absolute(actual - expected) <= ATOL + RTOL * np.absolute(expected)).all())
     if type(actual) is not type(expected):
         return False
     if isinstance(expected, float):
@@ -182,7 +180,7 @@ def as_result_array(value, name):
     if value is None:
         raise CheckFailed(f"{name} returned None: did you forget to `return` the result?")
     try:
-        arr = _array(value, dtype=_float64)
+        arr = np.array(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise CheckFailed(
             f"{name} returned {type(value).__name__}, which is not an array of numbers ({exc})"
@@ -197,14 +195,14 @@ def as_int(value, name):
     if isinstance(value, bool):
         raise CheckFailed(f"{name} returned a bool ({value}); it should return a whole number")
     try:
-        return int(_index(value))
+        return int(operator.index(value))
     except TypeError:
         pass
     try:
         number = float(value)
     except (TypeError, ValueError):
         raise CheckFailed(f"{name} returned {value!r}, which is not a number") from None
-    if not _isfinite(number) or number != int(number):
+    if not math.isfinite(number) or number != int(number):
         raise CheckFailed(
             f"{name} returned {value!r}, which is not a whole number: a count of rows or parameters is an "
             f"integer (use floor division // rather than /)"
@@ -226,18 +224,18 @@ def as_int_tuple(value, name):
 def _call(fn, case, name):
     """Call ``fn`` on copies of the case's arguments; fail if it changed them in place."""
     __tracebackhide__ = True  # IPython shows the learner's frames, not this machinery
-    args = _copy(case.args)
+    args = copy.deepcopy(case.args)
     try:
-        with _catch_warnings():
-            _simplefilter("ignore")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             result = fn(*args)
     except NotImplementedError:
         raise  # the unfinished exercise: let it show as it is
     except Exception as exc:
         raise CheckFailed(f"{name} raised {type(exc).__name__} for {case.label}: {exc}") from exc
     for position, (before, after) in enumerate(zip(case.args, args)):
-        if isinstance(before, _ndarray) and not (
-            isinstance(after, _ndarray) and after.shape == before.shape and bool((after == before).all())
+        if isinstance(before, np.ndarray) and not (
+            isinstance(after, np.ndarray) and after.shape == before.shape and bool((after == before).all())
         ):
             raise CheckFailed(
                 f"{name} changed its input argument number {position + 1} in place (case {case.label}). "
@@ -269,20 +267,20 @@ def _part(arr, index, view):
 
 def _describe(expected, actual, view=None) -> list[str]:
     """Message lines comparing the answers: the largest difference, then both sides in the same form."""
-    if not isinstance(expected, _ndarray):
+    if not isinstance(expected, np.ndarray):
         return [f"  expected: {expected!r}", f"  yours:    {actual!r}"]
     lines = []
     index = (0,) * expected.ndim
-    if isinstance(actual, _ndarray) and actual.shape != expected.shape:
+    if isinstance(actual, np.ndarray) and actual.shape != expected.shape:
         lines.append(f"  expected shape {expected.shape}, got shape {actual.shape}")
-    elif isinstance(actual, _ndarray) and actual.size:
-        with _errstate(all="ignore"):
-            diff = _absolute(actual - expected)
-        index = tuple(int(i) for i in _unravel_index(int(diff.argmax()), diff.shape))
+    elif isinstance(actual, np.ndarray) and actual.size:
+        with np.errstate(all="ignore"):
+            diff = np.absolute(actual - expected)
+        index = tuple(int(i) for i in np.unravel_index(int(diff.argmax()), diff.shape))
         lines.append(f"  largest difference {float(diff.max()):.4g} at index {index}")
         if view == "rows" and expected.ndim == 2:
             lines.append(f"  row {index[0]} (the row with the largest difference), in full:")
-    shown = [("expected", expected)] + ([("yours", actual)] if isinstance(actual, _ndarray) else [])
+    shown = [("expected", expected)] + ([("yours", actual)] if isinstance(actual, np.ndarray) else [])
     heads = []
     for label, arr in shown:
         where = index[: arr.ndim] + (0,) * max(0, arr.ndim - len(index))
@@ -331,9 +329,10 @@ def run_cases(fn, cases, *, name, convert, candidates=(), shape_hints=None, refe
         Prints one line to standard output when every case passes.
     """
     __tracebackhide__ = True  # IPython shows the learner's frames, not this machinery
-    recorder = RECORDER
-    if recorder is not None:
-        return _record(fn, cases, recorder)
+    calls = getattr(_collect, "calls", None)
+    if calls is not None:
+        calls.append((fn, [case.args for case in cases]))
+        return None
     if not callable(fn):
         raise CheckFailed(f"expected a function for {name}, got {type(fn).__name__} {fn!r}")
     for case in cases:
@@ -345,8 +344,8 @@ def run_cases(fn, cases, *, name, convert, candidates=(), shape_hints=None, refe
         hint, matched = None, None
         for cand in candidates:
             try:
-                with _catch_warnings(), _errstate(all="ignore"):
-                    _simplefilter("ignore")
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
                     value = cand.build(case)
             except Exception:  # a misconception that does not apply to this case
                 continue
@@ -367,33 +366,4 @@ def run_cases(fn, cases, *, name, convert, candidates=(), shape_hints=None, refe
         lines += _describe(case.expected, actual, view)
         lines.append(f"  (expected values come from {reference})")
         raise CheckFailed("\n".join(lines), misconception=matched)
-    _print(f"\u2713 {name.split('(')[0]}: all {len(cases)} cases match {reference}.")
-
-
-def _record(fn, cases, recorder):
-    """Grading-kernel mode: call ``fn`` on each case and append what happened to ``recorder``."""
-    if not callable(fn):
-        recorder.append({"not_callable": type(fn).__name__})
-        return None
-    for case in cases:
-        entry = {"args": _fingerprint(case.args)}
-        args = _copy(case.args)
-        try:
-            with _catch_warnings():
-                _simplefilter("ignore")
-                result = fn(*args)
-        except Exception as exc:
-            entry["raised"] = [type(exc).__name__, str(exc)[:2000]]
-            recorder.append(entry)
-            return None
-        for position, (before, after) in enumerate(zip(case.args, args)):
-            if isinstance(before, _ndarray) and not (
-                isinstance(after, _ndarray) and after.shape == before.shape and bool((after == before).all())
-            ):
-                entry["mutated"] = position
-                break
-        entry["result"] = _encode(result)
-        recorder.append(entry)
-        if "mutated" in entry:
-            return None
-    return None
+    print(f"\u2713 {name.split('(')[0]}: all {len(cases)} cases match {reference}.")

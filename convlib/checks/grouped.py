@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..conv import conv2d as _conv2d
 from ..counting import conv2d_counts as _conv2d_counts
 from ..counting import depthwise_counts as _depthwise_counts
 from ..counting import separable_counts as _separable_counts
-from .common import _arange, _concatenate, _default_rng, _named_case, _shape_label, _zeros
+from .common import _named_case, _shape_label
 from .engine import Candidate, Case, as_int, as_result_array, run_cases
 from .misconceptions import hint
 
@@ -40,10 +42,10 @@ def _grouped_cases(rng):
 def _interleaved(x, w, g):
     """The convolution if group k held every g-th channel and every g-th filter (ci % g == k)."""
     c_in, c_out = x.shape[3], w.shape[3]
-    ins = _concatenate([_arange(k, c_in, g) for k in range(g)])
-    outs = _concatenate([_arange(k, c_out, g) for k in range(g)])
+    ins = np.concatenate([np.arange(k, c_in, g) for k in range(g)])
+    outs = np.concatenate([np.arange(k, c_out, g) for k in range(g)])
     y_blocks = _conv2d(x[..., ins], w, groups=g)  # group k = channels ins[k*C_in/g : ...]
-    y = _zeros(y_blocks.shape)
+    y = np.zeros(y_blocks.shape)
     y[..., outs] = y_blocks
     return y
 
@@ -51,12 +53,12 @@ def _interleaved(x, w, g):
 def _interleaved_inputs(x, w, g):
     """The convolution if group k took every g-th input channel, x[..., k::g], and consecutive filters."""
     co = w.shape[3] // g
-    return _concatenate([_conv2d(x[..., k::g], w[..., k * co : (k + 1) * co]) for k in range(g)], axis=3)
+    return np.concatenate([_conv2d(x[..., k::g], w[..., k * co : (k + 1) * co]) for k in range(g)], axis=3)
 
 
 def check_grouped_conv(fn, *, seed=0):
     """Check ``fn(x, w, groups) -> y``: x ``(N, H, W, C_in)``, w ``(KH, KW, C_in/groups, C_out)``, valid, stride 1."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     cases = [Case((x, w, g), f"{_shape_label(x=x, w=w)}, groups={g}", lambda x=x, w=w, g=g: _conv2d(x, w, groups=g),
               x=x, w=w, g=g) for x, w, g in _grouped_cases(rng)]
     candidates = [
@@ -69,7 +71,7 @@ def check_grouped_conv(fn, *, seed=0):
                   "k*C_in/g .. (k+1)*C_in/g - 1 and filters k*C_out/g .. (k+1)*C_out/g - 1"),
                   lambda c: _interleaved(c.info["x"], c.info["w"], c.info["g"]) if c.info["g"] > 1 else None),
         Candidate(hint("groups-first-only", "every filter saw group 0's channels; filter group k must see input group k only"),
-                  lambda c: _conv2d(_concatenate([c.info["x"][..., : c.info["w"].shape[2]]] * c.info["g"], axis=3),
+                  lambda c: _conv2d(np.concatenate([c.info["x"][..., : c.info["w"].shape[2]]] * c.info["g"], axis=3),
                                     c.info["w"], groups=c.info["g"]) if c.info["g"] > 1 else None),
     ]
 
@@ -85,7 +87,7 @@ def check_grouped_conv(fn, *, seed=0):
 
 def check_depthwise_kernel(fn, *, seed=0):
     """Check ``fn(dk) -> w``: Keras' depthwise kernel ``(KH, KW, C_in, M)`` -> ``(KH, KW, 1, C_in*M)`` for groups=C_in."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     shapes = [(3, 3, 3, 2), (2, 3, 4, 1), (1, 1, 2, 3), (3, 2, 1, 4)]
     shapes += [tuple(int(v) for v in rng.integers(1, 5, 4)) for _ in range(2)]
     cases = []
@@ -112,7 +114,7 @@ def check_depthwise_kernel(fn, *, seed=0):
 
 def check_grouped_param_count(fn, *, seed=0):
     """Check ``fn(KH, KW, C_in, C_out, groups, use_bias) -> int``: a grouped Conv2D layer's parameters."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     specs = [(3, 3, 4, 6, 2, True), (3, 3, 8, 8, 8, True), (1, 1, 6, 9, 3, False), (5, 3, 4, 4, 1, True),
              (3, 3, 32, 64, 8, True)]
     for _ in range(3):
@@ -148,7 +150,7 @@ def check_grouped_param_count(fn, *, seed=0):
 
 def check_separable_macs(fn, *, seed=0):
     """Check ``fn(Ho, Wo, C_in, C_out, KH, KW) -> int``: multiply-adds of a depthwise-separable layer (M = 1)."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     specs = [(56, 56, 128, 128, 3, 3), (7, 5, 3, 8, 3, 2), (10, 10, 16, 4, 5, 5), (1, 1, 2, 3, 1, 1)]
     specs += [tuple(int(v) for v in rng.integers(1, 20, 6)) for _ in range(2)]
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from functools import partial
 
+import numpy as np
+
 from ..gemm import im2col as _im2col
-from .common import CI_FIRST_COLUMNS_HINT, CI_FIRST_ROWS_HINT, _default_rng, _float32, _ints, _named_case, _zeros
+from .common import CI_FIRST_COLUMNS_HINT, CI_FIRST_ROWS_HINT, _ints, _named_case
 from .engine import Candidate, Case, as_int, as_result_array, run_cases
 from .misconceptions import hint
 
@@ -17,13 +19,13 @@ __all__ = [
 
 
 def _measured_patch_bytes(h, w, c_in, kh, kw, s, itemsize):
-    cols = _im2col(_zeros((h, w, c_in), _float32), (kh, kw), stride=s)  # build it and measure
+    cols = _im2col(np.zeros((h, w, c_in), np.float32), (kh, kw), stride=s)  # build it and measure
     return int(cols.shape[0] * cols.shape[1] * itemsize)
 
 
 def _kernel_rows(w):
     kh, kw, c_in, c_out = w.shape
-    m = _zeros((kh * kw * c_in, c_out))
+    m = np.zeros((kh * kw * c_in, c_out))
     for a in range(kh):
         for b in range(kw):
             for ci in range(c_in):
@@ -33,7 +35,7 @@ def _kernel_rows(w):
 
 def check_im2col(fn, *, seed=0):
     """Check ``fn(x, KH, KW) -> (Ho*Wo, KH*KW*C_in)``: x ``(H, W, C_in)``, valid, stride 1, columns (kh, kw, ci)."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     geoms = [((4, 5, 2), (2, 3)), ((3, 3, 1), (2, 2)), ((5, 4, 3), (3, 2)), ((4, 4, 2), (1, 1)), ((3, 6, 2), (3, 3))]
     cases = []
     for xs, (kh, kw) in geoms:
@@ -67,7 +69,7 @@ def check_im2col(fn, *, seed=0):
 
 def check_kernel_matrix(fn, *, seed=0):
     """Check ``fn(w) -> (KH*KW*C_in, C_out)``: the kernel bank as a matrix, rows ordered (kh, kw, ci)."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     cases = []
     for ws in [(2, 3, 4, 5), (3, 3, 1, 2), (1, 1, 3, 3), (2, 2, 3, 1)]:
         w = _ints(rng, ws)
@@ -88,7 +90,7 @@ def check_kernel_matrix(fn, *, seed=0):
 
 def check_patch_matrix_bytes(fn, *, seed=0):
     """Check ``fn(H, W, C_in, KH, KW, stride, itemsize) -> int``: bytes of one image's patch matrix (valid)."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     params = [(28, 28, 1, 5, 5, 2, 8), (32, 32, 3, 3, 3, 1, 4), (64, 48, 16, 3, 3, 2, 4), (10, 7, 2, 3, 2, 3, 4)]
     params += [(int(rng.integers(8, 40)), int(rng.integers(8, 40)), int(rng.integers(1, 9)), int(rng.integers(1, 6)),
                 int(rng.integers(1, 6)), int(rng.integers(1, 4)), int(rng.choice([2, 4, 8]))) for _ in range(2)]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from functools import partial
 
+import numpy as np
+
 from ..conv import conv2d as _conv2d
-from .common import FORGOT_SUM_HINT, MEAN_HINT, _asarray, _default_rng, _ints, _named_case, _ones, _stack, _zeros
+from .common import FORGOT_SUM_HINT, MEAN_HINT, _ints, _named_case
 from .engine import Candidate, Case, CheckFailed, as_int, as_int_tuple, as_result_array, run_cases
 from .misconceptions import hint
 
@@ -18,7 +20,7 @@ __all__ = [
 
 
 def _kernels_to_w(kernels):
-    w = _zeros((*kernels[0].shape, len(kernels), 1))
+    w = np.zeros((*kernels[0].shape, len(kernels), 1))
     for c, k in enumerate(kernels):
         w[:, :, c, 0] = k
     return w
@@ -26,7 +28,7 @@ def _kernels_to_w(kernels):
 
 def check_kernel_shape(fn, *, seed=0):
     """Check ``fn(KH, KW, C_in, C_out) -> tuple``, the shape of a Conv2D layer's kernel (Keras layout)."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     sizes = [(3, 3, 3, 16), (5, 2, 4, 7), (1, 1, 8, 2), (2, 3, 1, 6)]
     sizes += [tuple(int(v) for v in rng.choice(range(1, 13), 4, replace=False)) for _ in range(3)]
     cases = [_named_case(lambda *s: s, "KH={kh}, KW={kw}, C_in={c_in}, C_out={c_out}", kh=kh, kw=kw, c_in=c_in, c_out=c_out)
@@ -60,7 +62,7 @@ def check_kernel_shape(fn, *, seed=0):
 
 def _param_count(kh, kw, c_in, c_out, use_bias):
     # Count the entries of the arrays Keras creates: the kernel and (optionally) the bias.
-    return int(_zeros((kh, kw, c_in, c_out)).size + (_zeros(c_out).size if use_bias else 0))
+    return int(np.zeros((kh, kw, c_in, c_out)).size + (np.zeros(c_out).size if use_bias else 0))
 
 
 def _param_case(kh, kw, c_in, c_out, use_bias):
@@ -70,7 +72,7 @@ def _param_case(kh, kw, c_in, c_out, use_bias):
 
 def check_param_count(fn, *, seed=0):
     """Check ``fn(KH, KW, C_in, C_out, use_bias=True) -> int``, a Conv2D layer's trainable parameters."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     cases = [
         _param_case(3, 3, 3, 16, True),
         _param_case(5, 2, 4, 7, True),
@@ -119,8 +121,8 @@ def check_param_count(fn, *, seed=0):
 
 def _fingerprint(values, kh, kw):
     c_in = len(values)
-    x = _ones((kh + 1, kw + 2, c_in)) * _asarray(values, dtype=float)
-    y = _conv2d(x, _ones((kh, kw, c_in, 1)))
+    x = np.ones((kh + 1, kw + 2, c_in)) * np.asarray(values, dtype=float)
+    y = _conv2d(x, np.ones((kh, kw, c_in, 1)))
     assert (y == y[0, 0, 0]).all()
     return float(y[0, 0, 0])
 
@@ -132,7 +134,7 @@ def _fingerprint_case(values, kh, kw):
 
 def check_fingerprint(fn, *, seed=0):
     """Check ``fn(fill_values, KH, KW) -> float``: each output of a ones-kernel on a constant-per-channel image."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     cases = [
         _fingerprint_case([1, 100, 10000], 2, 2),
         _fingerprint_case([1, 10, 100, 1000], 3, 2),
@@ -174,7 +176,7 @@ def check_channel_kernels_to_w(fn, *, seed=0):
     ``kernels[c]`` must land at ``w[:, :, c, 0]``: that is what makes
     ``conv2d(x, w)[..., 0]`` the sum over c of ``correlate2d(x[..., c], kernels[c])``.
     """
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     shapes = [(3, 2, 3), (2, 2, 1), (1, 3, 4), (3, 3, 2)] + [tuple(int(v) for v in rng.integers(1, 5, 3)) for _ in range(2)]
     cases = []
     for kh, kw, c_in in shapes:
@@ -184,13 +186,13 @@ def check_channel_kernels_to_w(fn, *, seed=0):
     cands = [
         Candidate(
             hint("stacked-first-axis", "you stacked the kernels along the FIRST axis, (C_in, KH, KW, 1). Keras wants (KH, KW, C_in, C_out): "
-            "stack along axis=-1, then add the C_out axis"), lambda c: _stack(c.info["kernels"])[..., None]),
+            "stack along axis=-1, then add the C_out axis"), lambda c: np.stack(c.info["kernels"])[..., None]),
         Candidate(
             hint("filter-axis-missing", "the shape (KH, KW, C_in) is one filter; Keras' weights have a 4th axis for the filters: "
-            "add it with [..., None]"), lambda c: _stack(c.info["kernels"], axis=-1)),
+            "add it with [..., None]"), lambda c: np.stack(c.info["kernels"], axis=-1)),
         Candidate(
             hint("cin-cout-swapped", "this is (KH, KW, 1, C_in): C_in filters of depth 1 (each seeing one channel). Here it is ONE filter "
-            "of depth C_in: (KH, KW, C_in, 1)"), lambda c: _stack(c.info["kernels"], axis=-1)[:, :, None, :]),
+            "of depth C_in: (KH, KW, C_in, 1)"), lambda c: np.stack(c.info["kernels"], axis=-1)[:, :, None, :]),
     ]
     run_cases(fn, cases, name="channel_kernels_to_w(kernels)", convert=as_result_array, candidates=cands,
               reference="the per-channel kernels placed at w[:, :, c, 0]", view=(":", ":", "c", "co"))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from functools import partial
 
+import numpy as np
+
 from ..conv import conv2d as _conv2d
 from ..gemm import im2col as _im2col
-from .common import _forgot_sum_shape, CI_FIRST_COLUMNS_HINT, FLIP_HINT, FORGOT_SUM_HINT, MEAN_HINT, SHARED_KERNEL_HINT, _asarray, _concatenate, _default_rng, _ints, _named_case, _shape_label, _stack, _zeros
+from .common import _forgot_sum_shape, CI_FIRST_COLUMNS_HINT, FLIP_HINT, FORGOT_SUM_HINT, MEAN_HINT, SHARED_KERNEL_HINT, _ints, _named_case, _shape_label
 from .engine import Candidate, Case, as_int, as_result_array, run_cases
 from .misconceptions import hint
 
@@ -19,7 +21,7 @@ __all__ = [
 
 
 def _bank(filters):
-    w = _zeros((*filters[0].shape, len(filters)))
+    w = np.zeros((*filters[0].shape, len(filters)))
     for co, f in enumerate(filters):
         w[..., co] = f
     return w
@@ -32,7 +34,7 @@ def check_conv2d(fn, *, batched=True, seed=0):
     ``(N, Ho, Wo, C_out)``; ``batched=False``: x ``(H, W, C_in)`` returns
     ``(Ho, Wo, C_out)``.  w is ``(KH, KW, C_in, C_out)``, b is ``(C_out,)``.
     """
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     geoms = [((2, 5, 6, 3), (2, 3, 3, 4)), ((1, 4, 4, 1), (2, 2, 1, 3)), ((2, 6, 5, 4), (1, 1, 4, 2)),
              ((1, 3, 5, 2), (3, 3, 2, 5))]
     for _ in range(2):
@@ -51,7 +53,7 @@ def check_conv2d(fn, *, batched=True, seed=0):
         x, w = c.info["x"], c.info["w"]
         maps = [[_conv2d(x[..., ci : ci + 1], w[:, :, ci : ci + 1, co : co + 1])[..., 0] for co in range(w.shape[3])]
                 for ci in range(w.shape[2])]
-        return _asarray(maps).transpose(*range(2, x.ndim + 1), 0, 1)
+        return np.asarray(maps).transpose(*range(2, x.ndim + 1), 0, 1)
 
     def no_bias(c):
         return c.expected - c.info["b"]
@@ -100,7 +102,7 @@ def check_conv2d(fn, *, batched=True, seed=0):
 
 def check_conv1x1(fn, *, seed=0):
     """Check ``fn(x, w) -> (H, W, C_out)``: a 1x1 convolution, x ``(H, W, C_in)``, w ``(C_in, C_out)``."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     geoms = [((3, 3, 3), (3, 3)), ((4, 5, 3), (3, 2)), ((2, 6, 1), (1, 4)), ((5, 2, 4), (4, 1))]
     cases = []
     for xs, ws in geoms:
@@ -128,7 +130,7 @@ def check_conv1x1(fn, *, seed=0):
 
 def _two_layer_count(c_in, k1, f1, k2, f2):
     arrays = [(k1, k1, c_in, f1), (f1,), (k2, k2, f1, f2), (f2,)]
-    return int(sum(_zeros(s).size for s in arrays))
+    return int(sum(np.zeros(s).size for s in arrays))
 
 
 def _two_layer_case(c_in, k1, f1, k2, f2):
@@ -138,7 +140,7 @@ def _two_layer_case(c_in, k1, f1, k2, f2):
 
 def check_two_layer_param_count(fn, *, seed=0):
     """Check ``fn(C_in, k1, f1, k2, f2) -> int``: two stacked Conv2D layers (k x k kernels, with bias)."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     cases = [_two_layer_case(3, 3, 16, 3, 32), _two_layer_case(1, 5, 6, 3, 10), _two_layer_case(4, 1, 8, 3, 2)]
     cases += [_two_layer_case(*(int(v) for v in rng.integers(1, 9, 5))) for _ in range(3)]
 
@@ -168,7 +170,7 @@ def check_two_layer_param_count(fn, *, seed=0):
 
 def check_stack_filters(fn, *, seed=0):
     """Check ``fn(filters) -> w``: a list of C_out filters ``(KH, KW, C_in)`` -> ``(KH, KW, C_in, C_out)``."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     geoms = [(3, (2, 3, 4)), (1, (2, 2, 3)), (5, (1, 1, 2)), (2, (3, 2, 1))]
     cases = []
     for c_out, fs in geoms:
@@ -177,13 +179,13 @@ def check_stack_filters(fn, *, seed=0):
     cands = [
         Candidate(
             hint("filter-axis-first", "the filter index is first, (C_out, KH, KW, C_in); Keras keeps it LAST: stack along axis=-1"),
-            lambda c: _stack(c.info["filters"])),
+            lambda c: np.stack(c.info["filters"])),
         Candidate(
             hint("filters-concatenated", "the filters are concatenated along the channel axis: that makes ONE filter C_out times deeper. "
-            "Stack them along a new last axis instead"), lambda c: _concatenate(c.info["filters"], axis=-1)),
+            "Stack them along a new last axis instead"), lambda c: np.concatenate(c.info["filters"], axis=-1)),
         Candidate(
             hint("cin-cout-swapped", "C_in and C_out are swapped: the layout is (KH, KW, C_in, C_out)"),
-            lambda c: _stack(c.info["filters"], axis=2)),
+            lambda c: np.stack(c.info["filters"], axis=2)),
     ]
     run_cases(fn, cases, name="stack_filters(filters)", convert=as_result_array, candidates=cands,
               reference="w[..., co] = filters[co]", view=(":", ":", "ci", "co"))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from functools import partial
 
+import numpy as np
+
 from ..geometry import effective_kernel_size as _k_eff
 from ..geometry import output_size as _output_size
 from ..geometry import same_padding as _same_padding
-from .common import _default_rng, _ints, _zeros
+from .common import _ints
 from .engine import Candidate, Case, as_int, as_int_tuple, as_result_array, run_cases
 from .misconceptions import hint
 
@@ -20,7 +22,7 @@ __all__ = [
 
 
 def _dilated(k, d):
-    z = _zeros((_k_eff(k.shape[0], d), _k_eff(k.shape[1], d)))
+    z = np.zeros((_k_eff(k.shape[0], d), _k_eff(k.shape[1], d)))
     z[::d, ::d] = k
     return z
 
@@ -42,7 +44,7 @@ def _windows(n_padded, k_eff, stride):
 
 def check_output_size(fn, *, seed=0):
     """Check ``fn(n, k, stride, padding, dilation) -> int`` along one axis; ``padding`` zeros on EACH side."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     # Ordered so that each misconception first shows on a case where no other one gives the same number.
     params = [(5, 3, 1, 0, 1), (6, 2, 1, 0, 1), (7, 3, 2, 0, 1), (8, 3, 3, 0, 1), (11, 2, 1, 2, 1), (12, 2, 1, 1, 3),
               (5, 3, 1, 1, 1), (6, 4, 2, 1, 1), (7, 3, 1, 0, 2), (28, 5, 2, 2, 1), (9, 3, 2, 1, 3), (10, 4, 3, 2, 2)]
@@ -87,7 +89,7 @@ def check_output_size(fn, *, seed=0):
 
 def check_same_padding(fn, *, seed=0):
     """Check ``fn(n, k, stride) -> (before, after)``: TensorFlow's 'same' padding along one axis."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     # (6, 4, 2) comes early: there the symmetric k // 2 answer is wrong and no other misconception gives it.
     params = [(5, 3, 1), (6, 4, 2), (5, 2, 1), (6, 3, 2), (7, 3, 2), (4, 4, 1), (10, 5, 3), (5, 1, 2), (9, 1, 3),
               (9, 6, 2)]
@@ -134,7 +136,7 @@ def _unused(n, k, stride, before, after):
 
 def check_unused_rows(fn, *, seed=0):
     """Check ``fn(n, k, stride, padding) -> int``: input rows no window covers; ``padding = (before, after)``."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     params = [(5, 3, 1, (0, 0)), (6, 3, 2, (0, 0)), (7, 1, 2, (0, 0)), (6, 1, 3, (1, 1)), (8, 3, 3, (1, 1)),
               (10, 2, 4, (0, 0)),
               (9, 3, 2, (0, 1)), (11, 2, 3, (1, 0)), (7, 2, 3, (0, 0))]
@@ -165,7 +167,7 @@ def check_unused_rows(fn, *, seed=0):
 
 def check_dilate_kernel(fn, *, seed=0):
     """Check ``fn(k, d) -> kernel``: ``(KH, KW)`` -> ``((KH-1)*d + 1, (KW-1)*d + 1)`` with d - 1 zeros between taps."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     params = [((2, 2), 2), ((3, 2), 3), ((1, 3), 2), ((3, 3), 1), ((2, 3), 4)]
     cases = []
     for khw, d in params:
@@ -173,7 +175,7 @@ def check_dilate_kernel(fn, *, seed=0):
         cases.append(Case((k, d), f"k.shape={khw}, d={d}", partial(_dilated, k, d), k=k, d=d))
 
     def spaced(k, step, size):
-        z = _zeros(size)
+        z = np.zeros(size)
         z[::step, ::step][: k.shape[0], : k.shape[1]] = k
         return z
 

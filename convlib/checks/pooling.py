@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..pooling import pool2d as _pool2d
 from ..pooling import pool2d_backward as _pool2d_backward
-from .common import _default_rng, _ints, _ones, _pad, _shape_label, _zeros
+from .common import _ints, _shape_label
 from .engine import Candidate, Case, as_result_array, run_cases
 from .misconceptions import hint
 
@@ -23,7 +25,7 @@ def _starts(n, k, s):
 def _max_pool_loops(x, k, s):
     """Max pooling by loops, 'valid', stride ``s``: a second route to the reference."""
     rows, cols = _starts(x.shape[1], k, s), _starts(x.shape[2], k, s)
-    y = _zeros((x.shape[0], len(rows), len(cols), x.shape[3]))
+    y = np.zeros((x.shape[0], len(rows), len(cols), x.shape[3]))
     for a, i in enumerate(rows):
         for b, j in enumerate(cols):
             y[:, a, b, :] = x[:, i:i + k, j:j + k, :].max(axis=(1, 2))
@@ -43,7 +45,7 @@ def _ceil_mode(x, k, s):
     extra_w = (-(n_w - k)) % s
     if not extra_h and not extra_w:
         return None
-    padded = _pad(x, ((0, 0), (0, extra_h), (0, extra_w), (0, 0)), constant_values=-float("inf"))
+    padded = np.pad(x, ((0, 0), (0, extra_h), (0, extra_w), (0, 0)), constant_values=-float("inf"))
     return _pool2d(padded, k, stride=s, mode="max")
 
 
@@ -58,7 +60,7 @@ def _last_window_dropped(x, k, s):
 
 def check_max_pool2d(fn, *, seed=0):
     """Check ``fn(x, pool_size, stride) -> y``: 'valid' max pooling of x ``(N, H, W, C)``; ``stride=None`` means pool_size."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     specs = [  # N, H, W, C, pool_size, stride
         (1, 4, 6, 3, 2, None),
         (2, 6, 7, 2, 3, 1),
@@ -115,10 +117,10 @@ def check_max_pool2d(fn, *, seed=0):
 def _avg_pool(x, k, pads_h, pads_w, count_pad=False):
     """Average pooling, window k x k, stride k, zero padding ``pads_h``/``pads_w``; divide by the real pixels."""
     n, h, w, c = x.shape
-    xp = _pad(x, ((0, 0), pads_h, pads_w, (0, 0)))
-    mask = _pad(_ones((1, h, w, 1)), ((0, 0), pads_h, pads_w, (0, 0)))
+    xp = np.pad(x, ((0, 0), pads_h, pads_w, (0, 0)))
+    mask = np.pad(np.ones((1, h, w, 1)), ((0, 0), pads_h, pads_w, (0, 0)))
     ho, wo = (xp.shape[1] - k) // k + 1, (xp.shape[2] - k) // k + 1
-    y = _zeros((n, ho, wo, c))
+    y = np.zeros((n, ho, wo, c))
     for i in range(ho):
         for j in range(wo):
             window = xp[:, i * k:i * k + k, j * k:j * k + k, :].sum(axis=(1, 2))
@@ -141,7 +143,7 @@ def _avg_reference(x, k):
 
 def check_avg_pool_same(fn, *, seed=0):
     """Check ``fn(x, k) -> y``: TensorFlow's 'same' average pooling, window k x k, stride k, x ``(N, H, W, C)``."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     specs = [(1, 5, 6, 2, 2), (2, 7, 5, 3, 4), (1, 5, 7, 2, 3), (1, 4, 6, 1, 2), (2, 6, 9, 2, 3), (1, 3, 3, 2, 1),
              (1, 2, 5, 3, 3)]
     for _ in range(2):
@@ -181,7 +183,7 @@ def check_avg_pool_same(fn, *, seed=0):
 
 def _backward_by_rule(dy, x, k, rule):
     """Max pooling's gradient (window k, stride k) with a routing ``rule``: 'first', 'last', 'ties' or 'spread'."""
-    dx = _zeros(x.shape)
+    dx = np.zeros(x.shape)
     for n in range(x.shape[0]):
         for i in range(dy.shape[1]):
             for j in range(dy.shape[2]):
@@ -206,7 +208,7 @@ def _backward_reference(dy, x, k):
 
 def check_max_pool_backward(fn, *, seed=0):
     """Check ``fn(dy, x, k) -> dx``: the gradient of 'valid' max pooling, window k x k, stride k, x ``(N, H, W, C)``."""
-    rng = _default_rng(seed)
+    rng = np.random.default_rng(seed)
     specs = [(1, 4, 6, 2, 2), (2, 5, 4, 2, 2), (1, 6, 7, 3, 3), (1, 4, 4, 1, 2), (2, 3, 5, 2, 1), (1, 6, 6, 2, 3)]
     for _ in range(2):
         k = int(rng.integers(1, 4))

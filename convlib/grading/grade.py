@@ -60,13 +60,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .. import checks  # noqa: F401  every check is loaded before any submission runs
 from ..checks.record import MIME, decode, fingerprint
-from .guard import check_module_names
 from .notebooks import nbgrader_meta, repo_root, show_path
-
-# Every check module is loaded now, before any submission runs: one that edits the files on disk changes nothing.
-for _name in check_module_names():
-    __import__(_name)
+from .recording import PRELUDE, learner_names, record_code, records_of
+from .recording import collect as collect_inputs
+from .view import allowed_names, build_view
 
 __all__ = ["grade_paths", "grade_notebook", "load_sources", "find_notebooks", "learner_folder", "plan",
            "format_report", "write_json_atomic", "main", "DEFAULT_TIMEOUT"]
@@ -74,9 +73,6 @@ __all__ = ["grade_paths", "grade_notebook", "load_sources", "find_notebooks", "l
 ROOT = repo_root()
 DEFAULT_TIMEOUT = 30.0
 MAX_RESTARTS = 6
-PRELUDE = '__import__("convlib.grading.guard", fromlist=["install"]).install()'
-RESET = '__import__("sys").modules["convlib.grading.guard"].reset()'
-EMIT = '__import__("sys").modules["convlib.grading.guard"].emit()'
 
 
 # --------------------------------------------------------------------------- results
@@ -254,6 +250,7 @@ class Step:
     grade_id: str | None = None
     points: float = 0.0
     answer: bool = False  # the learner's answer cell for grade_id
+    may_call: list | None = None  # a test's allowed convlib functions (None: no restriction)
 
 
 def plan(source_cells: list, submission_cells: list) -> list:
@@ -264,6 +261,8 @@ def plan(source_cells: list, submission_cells: list) -> list:
     it nothing replaces it.  Cells the learner added run after the matched cell
     they follow in the submission.
     """
+    from .honesty import may_call
+
     source_ids = {nbgrader_meta(c).get("grade_id") for c in source_cells if nbgrader_meta(c).get("grade_id")}
     answers, extras, anchor = {}, {None: []}, None
     for cell in submission_cells:
@@ -281,7 +280,8 @@ def plan(source_cells: list, submission_cells: list) -> list:
         if cell.get("cell_type") != "code" or not gid:
             continue
         if meta.get("grade") and not meta.get("solution"):
-            steps.append(Step("test", _source_text(cell), gid, float(meta.get("points", 0))))
+            steps.append(Step("test", _source_text(cell), gid, float(meta.get("points", 0)),
+                              may_call=may_call(cell)))
         elif meta.get("solution"):
             answer = answers.get(gid)
             if answer is not None and answer.get("cell_type") == "code":
@@ -292,24 +292,10 @@ def plan(source_cells: list, submission_cells: list) -> list:
     return steps
 
 
-def learner_names(test_code: str) -> set:
-    """Names a test cell reads but does not define: the learner's functions it checks."""
-    tree = ast.parse(test_code)
-    loaded, bound = set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-    return loaded - bound - set(dir(builtins))
-
-
 # --------------------------------------------------------------------------- judging a test cell
 
 
-def _stand_in(name, records, cursor, problem):
+def _stand_in(name, records, cursor, problem, allowed=None):
     def stand_in(*args):
         i = cursor[0]
         if i >= len(records):
@@ -323,6 +309,10 @@ def _stand_in(name, records, cursor, problem):
         if rec.get("args") != fingerprint(args):
             raise KernelOutcome("failed", "the check's inputs in the kernel differ from the grader's: "
                                           "the check did not run as written")
+        forbidden = [c for c in rec.get("called", []) if allowed is not None and c not in allowed]
+        if forbidden:
+            raise KernelOutcome("failed", f"{name} called {', '.join(map(str, forbidden))}, which this task may "
+                                          f"not use: write it yourself (see the task's 'What you may use')")
         if "raised" in rec:
             ename, message = (list(rec["raised"]) + ["", ""])[:2]
             if ename == "NotImplementedError":
@@ -347,14 +337,15 @@ def _stand_in(name, records, cursor, problem):
 _JUDGE_LOCK = threading.Lock()  # redirect_stdout and catch_warnings are process-wide
 
 
-def judge(test_code: str, records: list, run, timeout: float) -> Verdict:
+def judge(test_code: str, records: list, run, timeout: float, allowed=None) -> Verdict:
     """Status and message of one test cell, from its kernel run and the recorded answers.
 
     A :class:`Verdict`: it also says which misconception a failed answer
     matched and whether the failing line is one of the cell's hidden tests.
+    ``allowed`` lists the ``convlib.<name>`` functions the task may call (None: any).
     """
     with _JUDGE_LOCK:
-        status, message, *more = _judge(test_code, records, run, timeout)
+        status, message, *more = _judge(test_code, records, run, timeout, allowed)
         return Verdict(status, message, *more)
 
 
@@ -382,7 +373,7 @@ def _failing_line(exc) -> int | None:
     return line
 
 
-def _judge(test_code, records, run, timeout):
+def _judge(test_code, records, run, timeout, allowed=None):
     if run.status == "timeout":
         problem = ("timeout", f"stopped after {timeout:g} s: does a loop never end?")
     elif run.status == "dead":
@@ -395,7 +386,7 @@ def _judge(test_code, records, run, timeout):
     cursor = [0]
     namespace = {"__name__": "__convlib_grade_replay__"}
     for name in learner_names(test_code):
-        namespace[name] = _stand_in(name, records, cursor, problem)
+        namespace[name] = _stand_in(name, records, cursor, problem, allowed)
     try:
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -477,21 +468,17 @@ class _Runner:
         self.last = step
         return True, r
 
-    def run_test(self, step, retried=False):
-        """(status, message) of one test cell, or None when the kernel cannot be kept alive."""
-        reset = self.session.execute(RESET, self.timeout)
-        if self.lost(reset):
-            if not self.recover(self.last if not reset.started and self.last is not None else None):
-                return None
-            return self.run_test(step, True) if not retried else ("kernel died", "the kernel kept dying")
-        run = self.session.execute(step.code, self.timeout)
-        records = []
-        if not self.lost(run):
-            emitted = self.session.execute(EMIT, self.timeout)
-            for payload in emitted.data:
-                if isinstance(payload, dict) and isinstance(payload.get("records"), list):
-                    records = payload["records"]
-        verdict = judge(step.code, records, run, self.timeout)
+    def run_test(self, step):
+        """(status, message) of one test cell, or None when the kernel cannot be kept alive.
+
+        The test cell itself never runs in the kernel: its inputs are collected here and the kernel
+        only calls the learner's functions on them (:mod:`convlib.grading.recording`).
+        """
+        run = self.session.execute(record_code(collect_inputs(step.code)), self.timeout)
+        records, forged = records_of(run.data)
+        if forged:
+            return Verdict("failed", forged)
+        verdict = judge(step.code, records, run, self.timeout, step.may_call)
         self.last = step
         if self.lost(run) and not self.recover(step):
             return verdict if verdict[0] != "passed" else ("kernel died", "the kernel died")
@@ -543,7 +530,7 @@ def _grade_notebook(path, sources, timeout, content, limits) -> NotebookResult:
     by_id = {t.grade_id: t for t in result.tests}
     try:
         steps = plan(src.cells, cells)
-        with KernelSession(MIME, extra_path=str(ROOT), limits=limits, files=[path]) as session:
+        with KernelSession(MIME, extra_path=str(_view(src)), limits=limits, files=[path]) as session:
             runner = _Runner(session, timeout)
             try:
                 runner.boot()
@@ -583,6 +570,19 @@ def _grade_notebook(path, sources, timeout, content, limits) -> NotebookResult:
             if t.status == "not run":
                 t.message = f"grader error: {detail}"
     return result
+
+
+_VIEWS: dict = {}
+_VIEWS_LOCK = threading.Lock()
+
+
+def _view(src: Source) -> Path:
+    """The convlib the kernels grading ``src`` see (:mod:`convlib.grading.view`), built once per source."""
+    with _VIEWS_LOCK:
+        if src.path not in _VIEWS:
+            folder = Path(tempfile.mkdtemp(prefix="convlib-view-"))
+            _VIEWS[src.path] = build_view(folder, allowed_names(src.cells))
+        return _VIEWS[src.path]
 
 
 def _tests_of(src: Source, status: str, message: str) -> list:
