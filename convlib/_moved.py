@@ -32,7 +32,6 @@ MOVED = {
     "convlib.check_record": "convlib.checks.record",
     "convlib.grade": "convlib.grading.grade",
     "convlib.grade_kernel": "convlib.grading.kernel",
-    "convlib.grade_guard": "convlib.grading.guard",
     "convlib.exercises": "convlib.grading.exercises",
 }
 

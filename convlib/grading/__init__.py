@@ -2,5 +2,6 @@
 
 ``exercises`` makes the student copies in ``exercises/`` from ``solutions/``;
 ``grade`` grades a folder of submissions, running each in a fresh kernel
-(``kernel``) where ``guard`` switches the checks to recording.
+(``kernel``) that sees only the inputs of each test (``recording``, ``recorder``)
+and a convlib cut down to what the tasks may call (``view``).
 """

@@ -7,18 +7,18 @@ each submission the grader
 
 1. reads it (never writes it) and matches it to its source in ``solutions/`` by
    file name (then by the ``convlib.exercise`` metadata the exercises carry);
-2. builds the cells to run from the **source**: its read-only and test cells
-   (hidden tests included) in the source's order, the learner's answer cells
-   matched by ``grade_id``, and any cells the learner added after them.  A
-   deleted or edited test cell therefore changes nothing;
-3. runs them in a fresh kernel (:mod:`convlib.grade_kernel`), each with a time
-   limit.  Before every test cell :mod:`convlib.grading.guard` restores numpy,
-   convlib and builtins and loads the checks afresh; the checks then only
-   *record* the learner's answers;
+2. builds the cells to run from the **source**: its read-only cells in the
+   source's order, the learner's answer cells matched by ``grade_id``, and any
+   cells the learner added after them.  A deleted or edited test cell
+   therefore changes nothing;
+3. runs them in a fresh kernel (:mod:`convlib.grading.kernel`), each with a time
+   limit, whose convlib offers only what the notebook's tasks may call
+   (:mod:`convlib.grading.view`).  A test cell itself never runs there: its
+   inputs are collected in this process and the kernel only calls the
+   learner's functions on them (:mod:`convlib.grading.recording`);
 4. judges each test cell in this process: it runs the source's test code with
-   stand-ins that return the recorded answers (:mod:`convlib.check_record`).
-   So no redefinition, monkeypatching or introspection inside the kernel can
-   make a wrong answer pass, and the messages are the checks' own.
+   stand-ins that return the recorded answers.  No expected value, reference
+   or hidden test is ever in the kernel, and the messages are the checks' own.
 
 A test cell scores its points or nothing; its status is one of ``passed``,
 ``failed``, ``not implemented``, ``error``, ``timeout``, ``kernel died`` or
@@ -304,6 +304,8 @@ def _stand_in(name, records, cursor, problem, allowed=None):
         rec = records[i]
         if not isinstance(rec, dict):
             raise KernelOutcome("failed", "the kernel sent an unreadable answer")
+        if "undefined" in rec:
+            raise KernelOutcome("error", f"NameError: name {name!r} is not defined")
         if "not_callable" in rec:
             raise KernelOutcome("failed", f"{name} is not a function (it is {rec['not_callable']})")
         if rec.get("args") != fingerprint(args):

@@ -11,11 +11,15 @@ a fresh copy of each and publishes the answers as one display message under
 A submission can break or replace this module; it then loses its own records,
 and with them its points.  What it cannot do is learn an expected value from
 it, since none is here.  ``install()`` runs before any submission code, so the
-functions below are bound to the real numpy, ``copy`` and ``warnings``.
+functions below are bound to the real numpy, ``copy`` and ``warnings``; and
+since a learner's experiment (``np.zeros = None`` in a later cell) should not
+cost the answers above it, :func:`record` puts numpy's and the builtins' names
+back as they were before it calls anything.
 """
 
 from __future__ import annotations
 
+import builtins
 import copy
 import json
 import warnings
@@ -31,6 +35,7 @@ _deepcopy = copy.deepcopy
 _catch_warnings, _simplefilter = warnings.catch_warnings, warnings.simplefilter
 _loads = json.loads
 _state: dict = {"calls": None}
+_MISSING = object()
 
 
 def install() -> None:
@@ -38,7 +43,21 @@ def install() -> None:
     from IPython import get_ipython
     from IPython.display import publish_display_data
 
-    _state.update(shell=get_ipython(), publish=publish_display_data)
+    _state.update(shell=get_ipython(), publish=publish_display_data, setattr=setattr,
+                  saved=[(module, dict(vars(module))) for module in (np, builtins)])
+
+
+def _restore() -> None:
+    """Put back every name of numpy and builtins that the submission rebound or deleted."""
+    put = _state["setattr"]
+    for module, saved in _state.get("saved", ()):
+        current = vars(module)
+        for key, value in saved.items():
+            if current.get(key, _MISSING) is not value:
+                try:
+                    put(module, key, value)
+                except (AttributeError, TypeError):
+                    pass
 
 
 def note_call(name: str) -> None:
@@ -85,9 +104,12 @@ def answers(payload: str, namespace: dict) -> list:
     """
     records = []
     for call in _loads(payload):
-        fn = namespace.get(call["name"])
+        if call["name"] not in namespace:
+            records.append({"undefined": True})
+            continue
+        fn = namespace[call["name"]]
         if not callable(fn):
-            records.append({"not_callable": type(fn).__name__ if call["name"] in namespace else "not defined"})
+            records.append({"not_callable": type(fn).__name__})
             continue
         for encoded in call["cases"]:
             entry = _call(fn, tuple(decode(a) for a in encoded))
@@ -99,4 +121,5 @@ def answers(payload: str, namespace: dict) -> list:
 
 def record(payload: str) -> None:
     """Call the learner's functions (in the kernel's namespace) on ``payload``'s inputs; publish the answers."""
+    _restore()
     _state["publish"]({MIME: {"records": answers(payload, _state["shell"].user_ns)}})

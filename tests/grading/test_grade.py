@@ -17,7 +17,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from convlib import check_tools
+from convlib.grading.recorder import answers
+from convlib.grading.recording import collect
 from convlib.check_record import MAX_NUMBERS, decode, encode, fingerprint
 from convlib.grade import (find_notebooks, format_report, grade_paths, judge, learner_names, load_sources,
                            match_source, plan, read_cells, write_json_atomic)
@@ -356,14 +357,8 @@ def test_an_empty_folder_warns_and_exits_1(tmp_path):
 
 
 def record(test_code, namespace):
-    """Run a test cell here in recording mode, as the grading kernel does; the records as sent (JSON)."""
-    records = []
-    check_tools.RECORDER = records
-    try:
-        exec(test_code, dict(namespace))
-    finally:
-        check_tools.RECORDER = None
-    return json.loads(json.dumps(records))
+    """The records a grading kernel sends for a test cell (as JSON): its inputs collected, the functions called on them."""
+    return json.loads(json.dumps(answers(json.dumps(collect(test_code)), dict(namespace))))
 
 
 def normal_verdict(test_code, namespace):
