@@ -169,20 +169,12 @@ SPECIAL = {  # learner index (after the planted ones) -> what is special
 
 def _hardcoded_output_size():
     from convlib.checks import check_output_size
-    from convlib.checks import engine
+    from convlib.checks.engine import collecting
+    from convlib.checks.output_size_and_same import _counted_output_size
 
-    seen = {}
-    recorder, engine.RECORDER = engine.RECORDER, []
-    try:
-        def spy(*args):
-            from convlib.checks.output_size_and_same import _counted_output_size
-
-            seen[args] = _counted_output_size(*args)
-            return seen[args]
-
-        check_output_size(spy)
-    finally:
-        engine.RECORDER = recorder
+    with collecting() as calls:
+        check_output_size(None)
+    seen = {args: _counted_output_size(*args) for _, cases in calls for args in cases}
     return ("TABLE = " + repr(seen) + "\n\ndef output_size(n, k, stride=1, padding=0, dilation=1):\n"
             "    return TABLE.get((n, k, stride, padding, dilation), 0)\n")
 
