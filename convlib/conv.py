@@ -14,7 +14,7 @@ __all__ = ["conv2d", "METHODS"]
 METHODS = {
     "naive": conv2d_naive,
     "per_channel": conv2d_per_channel,
-    # im2col(x) @ w.reshape(-1, C_out) (the teaching form: gemm.conv2d_im2col), in bounded chunks
+    # im2col(x) @ w.reshape(-1, C_out) (the teaching form: im2col.conv2d_im2col), in bounded chunks
     "gemm": conv2d_gemm,
 }
 

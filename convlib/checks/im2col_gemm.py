@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from ..gemm import im2col as _im2col
+from ..im2col import im2col as _im2col
 from .common import CI_FIRST_COLUMNS_HINT, CI_FIRST_ROWS_HINT, _default_rng, _float32, _ints, _named_case, _zeros
 from .engine import Candidate, Case, as_int, as_result_array, run_cases
 from .misconceptions import hint

@@ -93,17 +93,12 @@ def reset() -> None:
                 except (AttributeError, TypeError):  # a read-only attribute: it cannot have been changed
                     pass
     for name in state["paths"]:
-        old = sys.modules.get(name)
         spec = state["spec_from_file_location"](name, state["paths"][name])
         module = state["module_from_spec"](spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
         parent, _, child = name.rpartition(".")
         put(sys.modules[parent], child, module)
-        for alias, held in list(sys.modules.items()):  # old paths (convlib.check_tools, ...) name the same module
-            if old is not None and held is old and alias != name:
-                sys.modules[alias] = module
-                put(sys.modules[alias.rpartition(".")[0]], alias.rpartition(".")[2], module)
     records: list = []
     sys.modules["convlib.checks.engine"].RECORDER = records
     state["records"] = records
