@@ -32,7 +32,8 @@ import numpy as np
 
 from .geometry import axis_padding, as_pair, conv_geometry, effective_kernel_size, normalize_padding
 from .im2col import col2im
-from .validation import as_batch, as_float_array, check_groups, check_groups_divide, check_not_empty, float_dtype, group_slices
+from .validation import (as_batch, as_float_array, check_groups, check_groups_divide, check_not_empty, float_dtype,
+                         group_slices)
 
 __all__ = ["conv2d_transpose", "transpose_output_sizes"]
 

@@ -14,8 +14,8 @@ import numpy as np
 
 from .geometry import check_integer
 
-__all__ = ["as_float_array", "as_batch", "check_not_empty", "check_dy", "float_dtype", "check_conv_args", "check_groups",
-           "check_groups_divide", "group_slices"]
+__all__ = ["as_float_array", "as_batch", "check_not_empty", "check_dy", "float_dtype", "check_conv_args",
+           "check_groups", "check_groups_divide", "group_slices"]
 
 _KERNEL_FACT = (
     "A 2-D convolution kernel is not a flat KH x KW plane: each filter spans all "
