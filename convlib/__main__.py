@@ -4,8 +4,7 @@
     convlib grade PATH... [--json FILE]  grade submitted notebooks
     convlib bench [--quick]              time convlib against TensorFlow
 
-The older forms (``python -m convlib.grade``, ``python -m convlib.exercises``,
-``python -m convlib.bench``) run the same code.
+``python -m convlib.bench`` runs the benchmark too.
 """
 
 from __future__ import annotations

@@ -24,27 +24,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .gemm import col2im, im2col
+from .conv import conv2d
 from .geometry import conv_geometry, effective_kernel_size
-from .validation import as_float_array, check_conv_args, group_slices
+from .im2col import col2im, im2col
+from .validation import as_float_array, check_conv_args, check_dy, group_slices
 
 __all__ = ["conv2d_backward", "input_grad_by_flipped_kernel"]
 
 
-def _check_dy(dy, x, w, g, single) -> np.ndarray:
-    """``dy`` as an ``(N, Ho, Wo, C_out)`` array in the dtype of ``x`` and ``w``."""
-    dy = as_float_array(dy, "dy")
-    if single and dy.ndim == 3:
-        dy = dy[None]
-    expected = (x.shape[0], *g.out, w.shape[3])
-    if dy.shape != expected:
-        shown = expected[1:] if single else expected
-        raise ValueError(
-            f"dy must have the shape of the forward output y, (N, Ho, Wo, C_out) = {shown}: one gradient per "
-            f"output value, with C_out={w.shape[3]} channels like the filters of w, not C_in={x.shape[3]}; "
-            f"got dy.shape={dy.shape}"
-        )
-    return dy.astype(np.result_type(dy.dtype, x.dtype), copy=False)
+def _check_dy(dy, n, c_in, w, g, single) -> np.ndarray:
+    """``dy`` as an ``(N, Ho, Wo, C_out)`` array, promoted with the dtype of ``w``."""
+    why = (f"one gradient per output value, with C_out={w.shape[3]} channels like the filters of w, "
+           f"not C_in={c_in}")
+    return check_dy(dy, (n, *g.out, w.shape[3]), single, w.dtype, why)
 
 
 def conv2d_backward(dy, x, w, *, stride=1, padding="valid", dilation=1, groups=1):
@@ -95,7 +87,7 @@ def conv2d_backward(dy, x, w, *, stride=1, padding="valid", dilation=1, groups=1
     """
     x, w, _, single = check_conv_args(x, w, None, groups)
     g = conv_geometry(x.shape[1:3], w.shape[:2], stride, padding, dilation)
-    dy = _check_dy(dy, x, w, g, single)
+    dy = _check_dy(dy, x.shape[0], x.shape[3], w, g, single)
     dtype = np.result_type(x.dtype, dy.dtype)
     x, w, dy = (a.astype(dtype, copy=False) for a in (x, w, dy))
     geo = dict(stride=stride, padding=padding, dilation=dilation)
@@ -149,13 +141,11 @@ def input_grad_by_flipped_kernel(dy, w, x_shape, *, stride=1, padding="valid", d
     dx : ndarray, shape x_shape
         Equal to ``conv2d_backward(dy, x, w, ...)[0]``.
     """
-    from .conv import conv2d  # conv imports this package's modules; import late to keep the order simple
-
     n, h, w_in, c_in = x_shape
     w = as_float_array(w, "w")
     kh, kw, _, c_out = w.shape
     g = conv_geometry((h, w_in), (kh, kw), stride, padding, dilation)
-    dy = _check_dy(dy, np.empty((n, 1, 1, c_in)), w, g, False)
+    dy = _check_dy(dy, n, c_in, w, g, False)
     (sh, sw), (dh, dw), (ho, wo) = g.stride, g.dilation, g.out
     (top, bottom), (left, right) = g.pads
     k_eff = (effective_kernel_size(kh, dh), effective_kernel_size(kw, dw))

@@ -162,7 +162,7 @@ def patch_matrix_bytes(x_shape, w_shape, stride=1, padding="valid", dilation=1, 
     -------
     int
         ``M * K * itemsize``; compare with ``x``'s own ``N*H*W*C_in*itemsize``
-        and with convlib's bounded buffer ``convlib.gemm.DEFAULT_BUFFER_BYTES``.
+        and with convlib's bounded buffer ``convlib.fast_gemm.DEFAULT_BUFFER_BYTES``.
     """
     m, k, _ = gemm_shape(x_shape, w_shape, stride, padding, dilation)
     return m * k * itemsize

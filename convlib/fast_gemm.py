@@ -1,30 +1,24 @@
-"""The fast form of :func:`convlib.gemm.conv2d_im2col`: the same product in bounded chunks.
+"""The fast form of :func:`convlib.im2col.conv2d_im2col`: the same product in bounded chunks.
 
 ``im2col(x) @ w.reshape(-1, C_out)`` builds the whole patch matrix, which
 repeats each input value up to ``KH*KW / (sh*sw)`` times: for a batch it can
-be far larger than ``x``.  :func:`conv2d_gemm` gives the same numbers (tests
-compare the two, and both with TensorFlow) but fills a bounded buffer with a
-chunk of patch rows at a time and multiplies each chunk straight into its
-slice of the output.  It is what ``conv2d(..., method="gemm")``, the default,
-runs.
+be far larger than ``x``.  :func:`conv2d_gemm` gives the same numbers but
+fills a bounded buffer with a chunk of patch rows at a time and multiplies
+each chunk straight into its slice of the output.  It is what
+``conv2d(..., method="gemm")``, the default, runs.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .gemm import patch_view
+from .im2col import patch_view
 
 __all__ = ["conv2d_gemm", "DEFAULT_BUFFER_BYTES"]
 
-#: Upper bound of the patch buffer used by :func:`conv2d_gemm` (bytes): 16 MiB.
-#: The figure is borrowed from the cap of TensorFlow's im2col CPU kernel
-#: (conv_ops_using_gemm.cc), which is compiled only into builds made with
-#: ``USE_GEMM_FOR_CONV``; standard TensorFlow builds do not run that kernel
-#: (on a CPU they run Eigen's spatial convolution or oneDNN; on a GPU cuDNN).
-#: So 16 MiB is convlib's own choice, not what ``tf.nn.conv2d`` uses.
-#: Much smaller buffers mean many small matrix products, each of which makes
-#: BLAS wake and synchronise its threads; that costs the most on a busy machine.
+#: Upper bound of the patch buffer used by :func:`conv2d_gemm` (bytes): 16 MiB, the bound of
+#: TensorFlow's im2col CPU kernel (conv_ops_using_gemm.cc).  Much smaller buffers mean many small
+#: matrix products, each of which makes BLAS wake and synchronise its threads.
 DEFAULT_BUFFER_BYTES = 16 * 2**20
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "as_pair",
     "check_kernel_fits",
     "effective_kernel_size",
+    "tap_slice",
     "same_padding",
     "axis_padding",
     "output_size",
@@ -107,6 +108,20 @@ def as_pair(value, name: str, *, minimum: int = 1) -> tuple[int, int]:
 def effective_kernel_size(k: int, dilation: int = 1) -> int:
     """Size of a kernel of ``k`` taps spread ``dilation`` apart: ``(k - 1) * dilation + 1``."""
     return (k - 1) * dilation + 1
+
+
+def tap_slice(a: int, dilation: int, stride: int, out: int) -> slice:
+    """The padded rows (or columns) that kernel tap ``a`` reads in the ``out`` windows of one axis.
+
+    Window ``i``'s tap ``a`` reads row ``i * stride + a * dilation``, so tap ``a``
+    reads ``a*dilation, a*dilation + stride, ..., a*dilation + (out - 1)*stride``.
+    Swapping the roles, ``tap_slice(i, stride, dilation, k)`` is the ``k`` rows
+    window ``i`` reads.
+
+    >>> tap_slice(1, 2, 3, 4)            # rows 2, 5, 8, 11
+    slice(2, 12, 3)
+    """
+    return slice(a * dilation, a * dilation + stride * (out - 1) + 1, stride)
 
 
 def same_padding(n: int, k: int, stride: int = 1, dilation: int = 1) -> tuple[int, int]:
@@ -197,9 +212,14 @@ def output_size(n: int, k: int, stride: int = 1, padding="valid", dilation: int 
     """
     n, k, stride, dilation = (check_integer(v, arg) for arg, v in
                               (("n", n), ("k", k), ("stride", stride), ("dilation", dilation)))
+    return _resolve_axis(n, k, stride, dilation, padding)[1]
+
+
+def _resolve_axis(n, k, stride, dilation, padding, axis=""):
+    """``((before, after), output size)`` of one axis: the one output-size rule of convolution and pooling."""
     before, after = axis_padding(padding, n, k, stride, dilation)
-    k_eff = check_kernel_fits(n, k, dilation, (before, after))
-    return (n + before + after - k_eff) // stride + 1
+    k_eff = check_kernel_fits(n, k, dilation, (before, after), axis)
+    return (before, after), (n + before + after - k_eff) // stride + 1
 
 
 def check_kernel_fits(n: int, k: int, dilation: int, pads=(0, 0), axis: str = "") -> int:
@@ -310,14 +330,8 @@ def conv_geometry(hw, khw, stride=1, padding="valid", dilation=1) -> Geometry:
     """
     stride = as_pair(stride, "stride")
     dilation = as_pair(dilation, "dilation")
-    per_axis = normalize_padding(padding)
-    pads, out = [], []
-    for axis, n, k, s, d, p in zip(("H", "W"), hw, khw, stride, dilation, per_axis):
-        before, after = axis_padding(p, n, k, s, d)
-        k_eff = check_kernel_fits(n, k, d, (before, after), axis)
-        pads.append((before, after))
-        out.append((n + before + after - k_eff) // s + 1)
-    return Geometry(stride, dilation, tuple(pads), tuple(out))
+    pads, out = zip(*map(_resolve_axis, hw, khw, stride, dilation, normalize_padding(padding), "HW"))
+    return Geometry(stride, dilation, pads, out)
 
 
 class Coverage(NamedTuple):

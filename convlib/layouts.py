@@ -70,8 +70,8 @@ def kernel_to_torch(w) -> np.ndarray:
     """Keras kernel ``(KH, KW, C_in/groups, C_out)`` -> PyTorch/ONNX ``(C_out, C_in/groups, KH, KW)``.
 
     ``w.transpose(3, 2, 0, 1)``: ``result[o, c, a, b] == w[a, b, c, o]``.
-    The inverse of :func:`kernel_from_torch`, with its sections read the other way round (``w`` is in
-    Keras' layout; a ValueError unless it is 4-D).
+    The inverse of :func:`kernel_from_torch`: ``w`` is in Keras' layout, and anything
+    but a 4-D ``w`` raises a ValueError.
 
     >>> import numpy as np
     >>> kernel_to_torch(np.zeros((5, 4, 3, 8))).shape
@@ -108,18 +108,18 @@ def to_nchw(x) -> np.ndarray:
     (3, 32, 24)
     """
     x = _check_ndim(x, "x", (3, 4), "channels last: (N, H, W, C) or one image (H, W, C)")
-    return x.transpose(0, 3, 1, 2) if x.ndim == 4 else x.transpose(2, 0, 1)
+    return np.moveaxis(x, -1, -3)  # one image or a batch: C moves in front of H and W
 
 
 def to_nhwc(x) -> np.ndarray:
     """Channels first -> channels last: ``(N, C, H, W)`` -> ``(N, H, W, C)``, or ``(C, H, W)`` -> ``(H, W, C)``.
 
-    The inverse of :func:`to_nchw`, with its sections read the other way round (``x`` is channels
-    first; a ValueError unless it is 3-D or 4-D).
+    The inverse of :func:`to_nchw`: ``x`` is channels first, and anything but a 3-D
+    or 4-D ``x`` raises a ValueError.
 
     >>> import numpy as np
     >>> to_nhwc(np.zeros((2, 3, 32, 24))).shape
     (2, 32, 24, 3)
     """
     x = _check_ndim(x, "x", (3, 4), "channels first: (N, C, H, W) or one image (C, H, W)")
-    return x.transpose(0, 2, 3, 1) if x.ndim == 4 else x.transpose(1, 2, 0)
+    return np.moveaxis(x, -3, -1)

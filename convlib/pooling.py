@@ -25,27 +25,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .geometry import as_pair, same_padding
-from .validation import as_float_array
+from .geometry import as_pair, conv_geometry, tap_slice
+from .validation import as_batch, check_dy, check_not_empty, float_dtype
 
 __all__ = ["pool2d", "pool2d_backward", "global_pool2d", "MODES"]
 
 MODES = ("max", "avg")
 
 
-def _check_x(x, name="x"):
+def _check_x(x):
     """``x`` as a float ``(N, H, W, C)`` array, and whether it was one image ``(H, W, C)``."""
-    x = as_float_array(x, name)
-    if x.ndim not in (3, 4):
-        raise ValueError(
-            f"{name} must be a batch of images (N, H, W, C) or one image (H, W, C) (channels last, NHWC); "
-            f"got {name}.ndim={x.ndim} with shape {x.shape}. For a single-channel 2-D array use {name}[..., None]."
-        )
-    if 0 in x.shape:
-        raise ValueError(f"{name} has an empty axis: shape {x.shape}")
-    single = x.ndim == 3
-    x = x[None] if single else x
-    return x.astype(np.result_type(x.dtype, np.float32), copy=False), single
+    x, single = as_batch(x, "x", "H, W, C")
+    check_not_empty(x=x)
+    return x.astype(float_dtype(x), copy=False), single
 
 
 def _check_mode(mode, count_pad=False):
@@ -59,42 +51,43 @@ def _check_mode(mode, count_pad=False):
 
 
 def _pool_geometry(hw, pool_size, stride, padding):
-    """``(pool, stride, pads, out)`` per axis; ``stride=None`` means ``stride = pool_size``."""
+    """``(pool, Geometry)``: a window of ``pool_size`` (no dilation); ``stride=None`` means ``stride = pool_size``."""
     pool = as_pair(pool_size, "pool_size")
-    stride = pool if stride is None else as_pair(stride, "stride")
+    stride = pool if stride is None else stride
     if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
         raise ValueError(f"padding for pooling must be 'valid' or 'same' (case-insensitive), got padding={padding!r}")
-    pads, out = [], []
-    for axis, n, k, s in zip("HW", hw, pool, stride):
-        before, after = same_padding(n, k, s) if padding.lower() == "same" else (0, 0)
-        if k > n + before + after:  # only 'valid' can fail: 'same' pads up to a whole window
+    for axis, n, k in zip("HW", hw, pool):
+        if k > n and padding.lower() == "valid":  # 'same' pads up to a whole window
             raise ValueError(
                 f"the pool window does not fit: pool_size={pool_size!r} is {k} pixels along {axis}, but the "
                 f"input is only {n} pixels along {axis} and padding='valid' adds none. Use a smaller "
                 f"pool_size or padding='same'."
             )
-        pads.append((before, after))
-        out.append((n + before + after - k) // s + 1)
-    return pool, stride, tuple(pads), tuple(out)
+    return pool, conv_geometry(hw, pool, stride, padding)
 
 
-def _windows(x_pad, pool, stride, out):
+def _windows(x_pad, pool, g):
     """Yield ``(a, b, view)``: tap ``(a, b)`` of every window, a view of shape (N, Ho, Wo, C), row-major."""
-    (kh, kw), (sh, sw), (ho, wo) = pool, stride, out
-    for a in range(kh):
-        for b in range(kw):
-            yield a, b, x_pad[:, a : a + (ho - 1) * sh + 1 : sh, b : b + (wo - 1) * sw + 1 : sw, :]
+    (sh, sw), (ho, wo) = g.stride, g.out
+    for a in range(pool[0]):
+        for b in range(pool[1]):
+            yield a, b, x_pad[:, tap_slice(a, 1, sh, ho), tap_slice(b, 1, sw, wo), :]
 
 
-def _divisor(hw, pool, stride, pads, out, count_pad, dtype):
+def _divisor(hw, pool, g, count_pad, dtype):
     """What each window's sum is divided by, shape (Ho, Wo, 1): its real (unpadded) pixels, or PH * PW."""
     if count_pad:
-        return np.full((*out, 1), pool[0] * pool[1], dtype)
+        return np.full((*g.out, 1), pool[0] * pool[1], dtype)
     per_axis = []
-    for n, k, s, (before, _), o in zip(hw, pool, stride, pads, out):
+    for n, k, s, (before, _), o in zip(hw, pool, g.stride, g.pads, g.out):
         start = np.arange(o) * s - before
         per_axis.append(np.minimum(start + k, n) - np.maximum(start, 0))
     return (per_axis[0][:, None] * per_axis[1][None, :])[..., None].astype(dtype)
+
+
+def _padded(x, g, mode):
+    """``x`` with the window's padding: ``-inf`` for max (never wins), 0 for avg (adds nothing)."""
+    return np.pad(x, ((0, 0), *g.pads, (0, 0)), constant_values=-np.inf if mode == "max" else 0.0)
 
 
 def pool2d(x, pool_size, *, stride=None, padding="valid", mode="max", count_pad=False) -> np.ndarray:
@@ -159,15 +152,12 @@ def pool2d(x, pool_size, *, stride=None, padding="valid", mode="max", count_pad=
     """
     x, single = _check_x(x)
     mode = _check_mode(mode, count_pad)
-    pool, stride, pads, out = _pool_geometry(x.shape[1:3], pool_size, stride, padding)
-    fill = -np.inf if mode == "max" else 0.0
-    x_pad = np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=fill)
-    taps = (view for _, _, view in _windows(x_pad, pool, stride, out))
+    pool, g = _pool_geometry(x.shape[1:3], pool_size, stride, padding)
+    taps = (view for _, _, view in _windows(_padded(x, g, mode), pool, g))
     if mode == "max":
         y = np.maximum.reduce(list(taps))
     else:
-        count = _divisor(x.shape[1:3], pool, stride, pads, out, count_pad, x.dtype)
-        y = sum(taps) / count
+        y = sum(taps) / _divisor(x.shape[1:3], pool, g, count_pad, x.dtype)
     return y[0] if single else y
 
 
@@ -214,27 +204,20 @@ def pool2d_backward(dy, x, pool_size, *, stride=None, padding="valid", mode="max
     """
     x, single = _check_x(x)
     mode = _check_mode(mode, count_pad)
-    pool, stride, pads, out = _pool_geometry(x.shape[1:3], pool_size, stride, padding)
-    dy = as_float_array(dy, "dy")
-    expected = (x.shape[0], *out, x.shape[3])
-    if (dy[None] if single and dy.ndim == 3 else dy).shape != expected:
-        raise ValueError(
-            f"dy must have the shape of the forward output y, (N, Ho, Wo, C) = {expected[1:] if single else expected}: "
-            f"pooling keeps the C={x.shape[3]} channels of x; got dy.shape={dy.shape}"
-        )
-    dy = dy.reshape(expected).astype(np.result_type(dy.dtype, x.dtype), copy=False)
-    fill = -np.inf if mode == "max" else 0.0
-    x_pad = np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=fill)
+    pool, g = _pool_geometry(x.shape[1:3], pool_size, stride, padding)
+    dy = check_dy(dy, (x.shape[0], *g.out, x.shape[3]), single, x.dtype,
+                  f"pooling keeps the C={x.shape[3]} channels of x", channels="C")
+    x_pad = _padded(x, g, mode)
     dx_pad = np.zeros(x_pad.shape, dy.dtype)
     if mode == "max":
-        winner = np.argmax(np.stack([v for _, _, v in _windows(x_pad, pool, stride, out)], axis=-1), axis=-1)
+        winner = np.argmax(np.stack([v for _, _, v in _windows(x_pad, pool, g)], axis=-1), axis=-1)
         share = lambda a, b: dy * (winner == a * pool[1] + b)  # noqa: E731 (first maximum in row-major order)
     else:
-        count = _divisor(x.shape[1:3], pool, stride, pads, out, count_pad, dy.dtype)
+        count = _divisor(x.shape[1:3], pool, g, count_pad, dy.dtype)
         share = lambda a, b: dy / count  # noqa: E731
-    for a, b, view in _windows(dx_pad, pool, stride, out):
+    for a, b, view in _windows(dx_pad, pool, g):
         view += share(a, b)
-    (top, _), (left, _) = pads
+    (top, _), (left, _) = g.pads
     dx = dx_pad[:, top : top + x.shape[1], left : left + x.shape[2]]
     return dx[0] if single else dx
 

@@ -22,10 +22,9 @@ a dilated or strided stack may leave holes inside it that it never reads
 
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple
 
-from .geometry import effective_kernel_size
+from .geometry import check_integer, effective_kernel_size, is_integer
 
 __all__ = ["receptive_field", "receptive_field_info", "ReceptiveField"]
 
@@ -57,17 +56,11 @@ class ReceptiveField(NamedTuple):
 
 def _layer(layer, i):
     """``(k, stride, dilation)`` from ``k``, ``(k, stride)`` or ``(k, stride, dilation)``."""
-    values = (layer,) if isinstance(layer, numbers.Integral) else layer
-    ok = isinstance(values, (tuple, list)) and 1 <= len(values) <= 3 and all(
-        isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values
-    )
-    if not ok:
+    values = (layer,) if is_integer(layer) else layer
+    if not (isinstance(values, (tuple, list)) and 1 <= len(values) <= 3 and all(map(is_integer, values))):
         raise TypeError(f"layers[{i}] must be k, (k, stride) or (k, stride, dilation) as integers, got {layer!r}")
-    k, stride, dilation = (*(int(v) for v in values), 1, 1)[:3]
-    for name, v in (("k", k), ("stride", stride), ("dilation", dilation)):
-        if v < 1:
-            raise ValueError(f"layers[{i}] = {layer!r}: {name} must be >= 1, got {v}")
-    return k, stride, dilation
+    return tuple(check_integer(v, name, why=f" in layers[{i}] = {layer!r}")
+                 for name, v in zip(("k", "stride", "dilation"), (*values, 1, 1)))
 
 
 def receptive_field_info(layers) -> ReceptiveField:

@@ -11,15 +11,15 @@ Two rungs of the ladder of equivalent implementations:
   single-channel 2-D cross-correlation of every input channel with its own
   kernel slice ``w[:, :, ci, co]``, then the **sum over channels**.
 
-Both are slow on purpose; :mod:`convlib.gemm` is the fast rung.
+Both are slow on purpose; :mod:`convlib.im2col` and :mod:`convlib.fast_gemm` are the next rungs.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .geometry import conv_geometry
-from .validation import as_float_array
+from .geometry import conv_geometry, tap_slice
+from .validation import as_float_array, float_dtype
 
 __all__ = ["zero_pad", "correlate2d", "conv2d_naive", "conv2d_per_channel"]
 
@@ -67,7 +67,7 @@ def correlate2d(x, k, *, stride=1, padding="valid", dilation=1) -> np.ndarray:
             f"correlate2d works on one channel: x must be (H, W) and k (KH, KW), got x.shape={x.shape}, "
             f"k.shape={k.shape}. For multi-channel input use convlib.conv2d."
         )
-    dtype = np.result_type(x.dtype, k.dtype, np.float32)
+    dtype = float_dtype(x, k)
     g = conv_geometry(x.shape, k.shape, stride, padding, dilation)
     xp = zero_pad(x.astype(dtype, copy=False)[None, :, :, None], g.pads)[0, :, :, 0]
     (sh, sw), (dh, dw), (ho, wo) = g.stride, g.dilation, g.out
@@ -76,8 +76,7 @@ def correlate2d(x, k, *, stride=1, padding="valid", dilation=1) -> np.ndarray:
     # strided view of the input by one weight (vectorised over output pixels).
     for a in range(k.shape[0]):
         for c in range(k.shape[1]):
-            r0, c0 = a * dh, c * dw
-            y += k[a, c] * xp[r0 : r0 + sh * (ho - 1) + 1 : sh, c0 : c0 + sw * (wo - 1) + 1 : sw]
+            y += k[a, c] * xp[tap_slice(a, dh, sh, ho), tap_slice(c, dw, sw, wo)]
     return y
 
 
@@ -104,7 +103,7 @@ def conv2d_naive(x, w, b, g) -> np.ndarray:
         for i in range(ho):
             for j in range(wo):
                 # The receptive field: a (KH, KW, C_in) block, as deep as the input.
-                patch = xp[n, i * sh : i * sh + (kh - 1) * dh + 1 : dh, j * sw : j * sw + (kw - 1) * dw + 1 : dw, :]
+                patch = xp[n, tap_slice(i, sh, dh, kh), tap_slice(j, sw, dw, kw), :]
                 # One number per filter: multiply the block by each 3-D filter and sum everything.
                 y[n, i, j, :] = np.tensordot(patch, w, axes=3)
     if b is not None:

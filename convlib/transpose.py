@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .gemm import col2im
 from .geometry import axis_padding, as_pair, conv_geometry, effective_kernel_size, normalize_padding
-from .validation import as_float_array, check_groups, check_groups_divide, group_slices
+from .im2col import col2im
+from .validation import (as_batch, as_float_array, check_groups, check_groups_divide, check_not_empty, float_dtype,
+                         group_slices)
 
 __all__ = ["conv2d_transpose", "transpose_output_sizes"]
 
@@ -130,15 +131,10 @@ def conv2d_transpose(y, w, *, stride=1, padding="valid", dilation=1, output_size
            [1., 1., 2., 1., 1.],
            [1., 1., 2., 1., 1.]])
     """
-    y = as_float_array(y, "y")
+    y, single = as_batch(y, "y", "Ho, Wo, C_out")
     w = as_float_array(w, "w")
-    if y.ndim not in (3, 4):
-        raise ValueError(f"y must be (N, Ho, Wo, C_out) or (Ho, Wo, C_out), got y.ndim={y.ndim} with shape {y.shape}")
     if w.ndim != 4:
         raise ValueError(f"w must be the forward kernel (KH, KW, C_in, C_out), 4-D; got shape {w.shape}")
-    single = y.ndim == 3
-    if single:
-        y = y[None]
     groups = check_groups(groups)
     kh, kw, c_in_g, c_out = w.shape
     check_groups_divide(groups, {"C_out": c_out}, {"C_out": " (w.shape[3] is C_out)"})
@@ -149,9 +145,7 @@ def conv2d_transpose(y, w, *, stride=1, padding="valid", dilation=1, output_size
             f"y must have C_out={c_out} channels: the transpose of conv2d with w of shape {w.shape} maps the "
             f"C_out={c_out} output channels back to C_in={c_in}; got y.shape={y.shape}{hint}"
         )
-    for name, arr in (("y", y), ("w", w)):
-        if 0 in arr.shape:
-            raise ValueError(f"{name} has an empty axis: shape {arr.shape}")
+    check_not_empty(y=y, w=w)
     stride_p, dilation_p = as_pair(stride, "stride"), as_pair(dilation, "dilation")
     pad_axes = normalize_padding(padding)
 
@@ -178,7 +172,7 @@ def conv2d_transpose(y, w, *, stride=1, padding="valid", dilation=1, output_size
 
     g = conv_geometry(hw, (kh, kw), stride, padding, dilation)
     assert g.out == y.shape[1:3], (g.out, y.shape)
-    dtype = np.result_type(y.dtype, w.dtype, np.float32)
+    dtype = float_dtype(y, w)
     y, w = y.astype(dtype, copy=False), w.astype(dtype, copy=False)
     geo = dict(stride=stride, padding=padding, dilation=dilation)
     x_shape = (y.shape[0], *hw, c_in_g)

@@ -14,7 +14,8 @@ import numpy as np
 
 from .geometry import check_integer
 
-__all__ = ["as_float_array", "check_conv_args", "check_groups", "check_groups_divide", "group_slices"]
+__all__ = ["as_float_array", "as_batch", "check_not_empty", "check_dy", "float_dtype", "check_conv_args",
+           "check_groups", "check_groups_divide", "group_slices"]
 
 _KERNEL_FACT = (
     "A 2-D convolution kernel is not a flat KH x KW plane: each filter spans all "
@@ -27,7 +28,7 @@ def as_float_array(a, name: str) -> np.ndarray:
     """``np.asarray(a)``, rejecting what is not a real number array.
 
     Integer and boolean arrays are accepted here and converted to floating
-    point later (see :func:`_result_dtype`), so that uint8 images cannot
+    point later (see :func:`float_dtype`), so that uint8 images cannot
     overflow.
     """
     try:
@@ -39,7 +40,68 @@ def as_float_array(a, name: str) -> np.ndarray:
     return arr
 
 
-def _result_dtype(*arrays) -> np.dtype:
+def as_batch(a, name: str, axes: str = "H, W, C_in"):
+    """``a`` as a batch ``(N, *axes)``, and whether it was one image ``(*axes)``.
+
+    Returns
+    -------
+    batch : ndarray, shape (N, H, W, C)
+        ``a[None]`` for one image.
+    single : bool
+        True when ``a`` was one image: the caller returns ``y[0]`` then.
+
+    Raises
+    ------
+    ValueError
+        Unless ``a`` is 3-D or 4-D (channels last).
+    """
+    a = as_float_array(a, name)
+    if a.ndim not in (3, 4):
+        raise ValueError(
+            f"{name} must be a batch of images (N, {axes}) or one image ({axes}) (channels last, NHWC); "
+            f"got {name}.ndim={a.ndim} with shape {a.shape}. For a single-channel 2-D array use {name}[..., None]."
+        )
+    return (a[None], True) if a.ndim == 3 else (a, False)
+
+
+def check_not_empty(**arrays) -> None:
+    """Raise ``"{name} has an empty axis"`` for the first array with a zero in its shape."""
+    for name, a in arrays.items():
+        if 0 in a.shape:
+            raise ValueError(f"{name} has an empty axis: shape {a.shape}")
+
+
+def check_dy(dy, expected, single, dtype, why: str, channels: str = "C_out") -> np.ndarray:
+    """The upstream gradient ``dy`` of a layer, shaped like its forward output.
+
+    Parameters
+    ----------
+    dy : array_like, shape expected, or expected[1:] for one image
+    expected : (N, Ho, Wo, C)
+        The forward output's shape.
+    single : bool
+        The forward input was one image, so ``dy`` may be ``(Ho, Wo, C)``.
+    dtype : dtype
+        ``dy`` is promoted with it (the forward input's dtype).
+    why : str
+        What the shape follows from, said in the error.
+    channels : str, default "C_out"
+        The name of the last axis, said in the error.
+
+    Returns
+    -------
+    dy : ndarray, shape expected
+    """
+    dy = as_float_array(dy, "dy")
+    if single and dy.ndim == 3:
+        dy = dy[None]
+    if dy.shape != tuple(expected):
+        raise ValueError(f"dy must have the shape of the forward output y, (N, Ho, Wo, {channels}) = "
+                         f"{tuple(expected[1:]) if single else tuple(expected)}: {why}; got dy.shape={dy.shape}")
+    return dy.astype(np.result_type(dy.dtype, dtype), copy=False)
+
+
+def float_dtype(*arrays) -> np.dtype:
     """The floating dtype of a result: ``np.result_type(*arrays, np.float32)``.
 
     float32 stays float32 and float64 anywhere gives float64.  Integers and
@@ -135,19 +197,9 @@ def check_conv_args(x, w, b=None, groups=1):
         Non-numeric arrays.
     """
     groups = check_groups(groups)
-    x = as_float_array(x, "x")
+    x, single = as_batch(x, "x")
     w = as_float_array(w, "w")
     b = None if b is None else as_float_array(b, "b")
-
-    if x.ndim not in (3, 4):
-        raise ValueError(
-            f"x must be a batch of images (N, H, W, C_in) or one image (H, W, C_in) "
-            f"(channels last, NHWC); got x.ndim={x.ndim} with shape {x.shape}. "
-            f"For a single-channel 2-D array use x[..., None]."
-        )
-    single = x.ndim == 3
-    if single:
-        x = x[None]
     c_in = x.shape[-1]
 
     if w.ndim == 2:
@@ -195,16 +247,14 @@ def check_conv_args(x, w, b=None, groups=1):
             f"depth (axis 2, C_in) is {depth}, but x has C_in={c_in} channels (x.shape={x.shape}). "
             f"{_KERNEL_FACT}{hint}"
         )
-    for name, arr in (("x", x), ("w", w)):
-        if 0 in arr.shape:
-            raise ValueError(f"{name} has an empty axis: shape {arr.shape}")
+    check_not_empty(x=x, w=w)
 
     if b is not None:
         if b.shape != (c_out,):
             raise ValueError(
                 f"b must have shape (C_out,) = ({c_out},), one bias per filter, got shape {b.shape}"
             )
-    dtype = _result_dtype(x, w, b)
+    dtype = float_dtype(x, w, b)
     x = x.astype(dtype, copy=False)
     w = w.astype(dtype, copy=False)
     if b is not None:

@@ -4,7 +4,7 @@
 
 Writes the class (tests/grading/classroom.py: planted mistakes, a library call,
 crashes, an endless loop, memory and fork bombs, ...) into a temporary folder,
-runs ``python -m convlib.grade CLASS --jobs N --json --report --feedback`` in a
+runs ``convlib grade CLASS --jobs N --json --report --feedback`` in a
 subprocess and prints the wall time, the notebooks graded and the misconception table.
 """
 
@@ -37,7 +37,7 @@ def main(argv=None) -> int:
         names = sorted(q.stem for q in EXERCISES.glob("*.ipynb"))
         make_class(Path(tmp) / "submissions", args.learners, names)
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-        cmd = [sys.executable, "-m", "convlib.grade", str(Path(tmp) / "submissions"), "--jobs", str(args.jobs),
+        cmd = [sys.executable, "-m", "convlib", "grade", str(Path(tmp) / "submissions"), "--jobs", str(args.jobs),
                "--json", str(out / "grades.json"), "--report", str(out / "report.html"),
                "--feedback", str(out / "feedback")]
         start = time.perf_counter()

@@ -58,7 +58,7 @@ def explorer_redraw_ms(repeats: int = 25) -> dict[str, float]:
 def widget_update_ms(repeats: int = 5) -> float | None:
     """Median latency of one update of the stride/padding explorer, in ms.
 
-    Builds ``convlib.widgets.GeometryExplorer()`` at its default size and
+    Builds ``convlib.figures.widgets.GeometryExplorer()`` at its default size and
     changes its sliders (``stride``, ``padding``, ``KH``, ``H``,
     ``dilation``) to another value and back, ``repeats`` times; every change
     redraws synchronously through the widget's observers.

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..conv import conv2d
 from ..counting import conv_flops, gemm_shape, patch_matrix_bytes
-from ..gemm import im2col
+from ..im2col import im2col
 from ..geometry import conv_geometry
 
 __all__ = ["Case", "MAX_PYTHON_STEPS", "gemm_shape", "conv_flops", "patch_matrix_bytes", "practical_methods",
@@ -218,7 +218,7 @@ def measure_memory(x_shape, w_shape, stride=1, padding="valid", dilation=1, *, m
         ``{method: bytes}`` from :func:`peak_extra_bytes`: what the method
         allocates beyond its output ``y``.  Compare ``"im2col_full"`` with
         :func:`patch_matrix_bytes` and ``"gemm"`` with
-        ``convlib.gemm.DEFAULT_BUFFER_BYTES``.
+        ``convlib.fast_gemm.DEFAULT_BUFFER_BYTES``.
 
     Examples
     --------

@@ -6,7 +6,7 @@ from functools import partial
 
 import numpy as np
 
-from ..gemm import im2col as _im2col
+from ..im2col import im2col as _im2col
 from .common import CI_FIRST_COLUMNS_HINT, CI_FIRST_ROWS_HINT, _ints, _named_case
 from .engine import Candidate, Case, as_int, as_result_array, run_cases
 from .misconceptions import hint

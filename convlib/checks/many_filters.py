@@ -7,7 +7,7 @@ from functools import partial
 import numpy as np
 
 from ..conv import conv2d as _conv2d
-from ..gemm import im2col as _im2col
+from ..im2col import im2col as _im2col
 from .common import _forgot_sum_shape, CI_FIRST_COLUMNS_HINT, FLIP_HINT, FORGOT_SUM_HINT, MEAN_HINT, SHARED_KERNEL_HINT, _ints, _named_case, _shape_label
 from .engine import Candidate, Case, as_int, as_result_array, run_cases
 from .misconceptions import hint

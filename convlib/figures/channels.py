@@ -10,7 +10,7 @@ to draw themselves as PNG in Jupyter), so
 * in a test, inspect what was drawn: ``ax.images[0].get_array()``,
   ``ax.texts``, ``ax.patches``, ``ax.get_title()``.
 
-Matplotlib is imported inside the functions, so ``import convlib.plotting``
+Matplotlib is imported inside the functions, so ``import convlib.figures.channels``
 costs nothing and ``import convlib`` never needs matplotlib.
 
 Names follow the course's naming table: ``x`` an image ``(H, W)`` or

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..gemm import im2col
+from ..im2col import im2col
 from ..geometry import as_pair, conv_geometry
 from ..reference import zero_pad
 from .base import CMAPS, format_number, new_figure, text_colour

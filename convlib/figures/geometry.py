@@ -2,7 +2,7 @@
 
 Pure functions: they compute from shapes alone and return a matplotlib
 ``Figure`` (never shown here), so tests can inspect exactly what is drawn.
-:mod:`convlib.widgets` wires :func:`draw_geometry` to sliders.
+:mod:`convlib.figures.widgets` wires :func:`draw_geometry` to sliders.
 """
 
 from __future__ import annotations

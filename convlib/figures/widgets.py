@@ -1,10 +1,10 @@
 """Sliders over the pure plotting functions (thin wrappers, testable without a browser).
 
-    from convlib.widgets import GeometryExplorer
+    from convlib.figures.widgets import GeometryExplorer
     GeometryExplorer()          # in a notebook cell: sliders, a summary and the picture
 
 Every change of a control recomputes the geometry with :mod:`convlib.geometry`,
-redraws :func:`convlib.plot_geometry.draw_geometry` into the same figure and
+redraws :func:`convlib.figures.geometry.draw_geometry` into the same figure and
 shows it as a PNG in an ``ipywidgets.Image``.
 """
 

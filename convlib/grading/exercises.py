@@ -199,7 +199,7 @@ def generate(solutions: Path, exercises: Path, *, check: bool = False, out=sys.s
         print(f"format problem: {p}", file=out)
     if check:
         for p in stale:
-            print(f"out of date: {p} (run `python -m convlib.exercises`)", file=out)
+            print(f"out of date: {p} (run `convlib exercises`)", file=out)
         for p in extra:
             print(f"no source in {solutions}: {p}", file=out)
         return 1 if stale or extra or problems else 0

@@ -737,7 +737,7 @@ def write_json_atomic(path, data) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m convlib.grade",
+        prog="convlib grade",
         description="Grade exercise notebooks against their sources in solutions/.")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="a notebook or a folder of notebooks")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON (atomically)")

@@ -35,7 +35,7 @@ from .notebooks import nbgrader_meta
 __all__ = ["may_call", "library_calls", "apply_honesty", "resolve", "allowed_sentence"]
 
 PACKAGE = "convlib"
-EXEMPT = ("convlib.checks", "convlib.checks_advanced", "convlib.grading")
+EXEMPT = ("convlib.checks", "convlib.grading")
 
 
 def may_call(test_cell) -> list | None:

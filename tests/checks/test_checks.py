@@ -391,7 +391,7 @@ def test_message_shows_case_expected_and_actual():
 
 def test_every_failure_is_a_check_failed_whose_display_is_the_message():
     """IPython shows ``_render_traceback_()`` instead of a traceback: the message, then the learner's own lines."""
-    from convlib.check_tools import CheckFailed
+    from convlib.checks.engine import CheckFailed
 
     with pytest.raises(CheckFailed) as info:
         checks.check_correlate2d(lambda x, k: corr(x, k[::-1, ::-1]))
@@ -409,7 +409,7 @@ def test_every_failure_is_a_check_failed_whose_display_is_the_message():
     with pytest.raises(CheckFailed) as info:
         checks.check_correlate2d(broken)
     shown = "\n".join(info.value._render_traceback_())
-    assert "return x[100]" in shown and "IndexError" in shown and "check_tools" not in shown
+    assert "return x[100]" in shown and "IndexError" in shown and "engine.py" not in shown
 
 
 def test_a_failed_check_in_a_real_kernel_shows_only_its_message():
@@ -433,9 +433,9 @@ def test_a_failed_check_in_a_real_kernel_shows_only_its_message():
     assert wrong.traceback[0].startswith("\u2717 correlate2d_valid(x, k): ")
     assert wrong.traceback[1].startswith("  case: ")
     text = "\n".join(wrong.traceback + raised.traceback)
-    for machinery in ("check_tools", "checks.py", "run_cases", "_call", "Traceback"):
+    for machinery in ("engine.py", "run_cases", "_call", "Traceback"):
         assert machinery not in "\n".join(wrong.traceback), machinery
-    assert "return x[100]" in text and "check_tools" not in text and "run_cases" not in text
+    assert "return x[100]" in text and "engine.py" not in text and "run_cases" not in text
 
 
 def test_nhwc_answers_show_one_output_map_with_labelled_axes():

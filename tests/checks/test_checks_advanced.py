@@ -1,4 +1,4 @@
-"""convlib.checks_advanced: right answers pass quietly, each misconception is named, unfinished work shows."""
+"""convlib.checks (backprop, grouped): right answers pass quietly, each misconception is named, unfinished work shows."""
 
 import numpy as np
 import pytest

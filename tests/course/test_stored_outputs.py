@@ -11,7 +11,7 @@ fails, naming the notebook and nbval's cell number, on any of those patterns.
 
 It also checks that no stored output anywhere (ignored cells included) shows a
 widget's raw repr, which a learner reads as a broken install: convlib's
-widgets store a friendly sentence instead (``convlib.widgets.panel``).
+widgets store a friendly sentence instead (``convlib.figures.widgets.panel``).
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def test_no_stored_widget_shows_its_repr(path):
     nb = nbformat.read(path, as_version=4)
     found = widget_reprs(nb, f"{path.parent.name}/{path.name}")
     assert not found, ("a stored widget shows its raw repr, which a learner reads as a broken install "
-                       "(display it through convlib.widgets.panel):\n" + "\n".join(found))
+                       "(display it through convlib.figures.widgets.panel):\n" + "\n".join(found))
 
 
 # -- the scan itself is tested on planted outputs --------------------------------------------

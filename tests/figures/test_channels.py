@@ -1,4 +1,4 @@
-"""convlib.plotting: check the data each figure draws (arrays, texts, patches), not pixels."""
+"""convlib.figures.channels: check the data each figure draws (arrays, texts, patches), not pixels."""
 
 import subprocess
 import sys
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import convlib
-from convlib import plotting
-from convlib.plotting import format_number
+from convlib.figures import channels as plotting
+from convlib.figures.channels import format_number
 
 
 def image(ax):
@@ -52,14 +52,14 @@ def correlate_loops(x, k):
 
 def test_import_needs_neither_matplotlib_nor_tensorflow():
     code = (
-        "import sys, convlib.plotting; "
+        "import sys, convlib.figures.channels; "
         "bad = {'matplotlib', 'tensorflow', 'keras'} & set(sys.modules); assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_convlib_does_not_import_plotting():
-    code = "import sys, convlib; assert 'convlib.plotting' not in sys.modules"
+    code = "import sys, convlib; assert 'convlib.figures.channels' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

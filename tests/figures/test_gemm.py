@@ -1,4 +1,4 @@
-"""convlib.plot_gemm draws what it claims: checked on the data in the figure, not on pixels."""
+"""convlib.figures.gemm draws what it claims: checked on the data in the figure, not on pixels."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from convlib import conv_geometry, im2col  # noqa: E402
-from convlib import plot_gemm as pg  # noqa: E402
+from convlib.figures import gemm as pg  # noqa: E402
 
 
 def ids_image(h, w, c):

@@ -5,10 +5,10 @@ import pytest
 
 import convlib
 from convlib.geometry import coverage
-from convlib.plot_geometry import CELL_CODES, draw_geometry, geometry_grid, kernel_taps
+from convlib.figures.geometry import CELL_CODES, draw_geometry, geometry_grid, kernel_taps
 
 pytest.importorskip("ipywidgets")
-from convlib.widgets import DEFAULTS, GeometryExplorer  # noqa: E402
+from convlib.figures.widgets import DEFAULTS, GeometryExplorer  # noqa: E402
 
 
 def brute_force_unused_rows(h, k, stride, padding, dilation):
@@ -119,7 +119,7 @@ def test_stored_widgets_show_a_friendly_text_not_their_repr():
     # What a notebook stores as text/plain is what a fresh clone, an untrusted notebook or a code host shows.
     import ipywidgets
 
-    from convlib.widgets import FALLBACK_TEXT, GeometryExplorer, panel
+    from convlib.figures.widgets import FALLBACK_TEXT, GeometryExplorer, panel
 
     box = panel([ipywidgets.IntSlider(value=3)])
     assert isinstance(box, ipywidgets.VBox) and box._view_name == "VBoxView"

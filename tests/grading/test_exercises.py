@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from convlib import checks
-from convlib.exercises import (SolutionFormatError, generate, make_exercise, nbgrader_meta, validate_source)
+from convlib.grading.exercises import (SolutionFormatError, generate, make_exercise, nbgrader_meta, validate_source)
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
@@ -56,8 +56,8 @@ def test_the_exercises_exist_and_every_solution_has_its_exercise():
 
 
 def test_exercises_are_up_to_date():
-    """Fails when someone edits solutions/ without running `python -m convlib.exercises`."""
-    proc = subprocess.run([sys.executable, "-m", "convlib.exercises", "--check"], cwd=ROOT,
+    """Fails when someone edits solutions/ without running `convlib exercises`."""
+    proc = subprocess.run([sys.executable, "-m", "convlib", "exercises", "--check"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 

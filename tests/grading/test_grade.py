@@ -1,4 +1,4 @@
-"""convlib.grade: full marks for solutions, zero for exercises, and no points for cheating or crashing.
+"""convlib.grading.grade: full marks for solutions, zero for exercises, and no points for cheating or crashing.
 
 Kernels are expensive (about 2 s each), so two module-scoped fixtures grade
 everything once: the command line on solutions/ + exercises/, and the API on
@@ -19,10 +19,10 @@ import pytest
 
 from convlib.grading.recorder import answers
 from convlib.grading.recording import collect
-from convlib.check_record import MAX_NUMBERS, decode, encode, fingerprint
-from convlib.grade import (find_notebooks, format_report, grade_paths, judge, learner_names, load_sources,
+from convlib.checks.record import MAX_NUMBERS, decode, encode, fingerprint
+from convlib.grading.grade import (find_notebooks, format_report, grade_paths, judge, learner_names, load_sources,
                            match_source, plan, read_cells, write_json_atomic)
-from convlib.grade_kernel import ExecResult
+from convlib.grading.kernel import ExecResult
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
@@ -51,7 +51,7 @@ def course_run(tmp_path_factory):
     before = digest(files)
     out = tmp_path_factory.mktemp("grade") / "report.json"
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "convlib.grade", "solutions", "exercises", "--json", str(out),
+    proc = subprocess.run([sys.executable, "-m", "convlib", "grade", "solutions", "exercises", "--json", str(out),
                            "--jobs", "2"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     seconds = time.perf_counter() - start
     report = json.loads(out.read_text()) if out.exists() else None
@@ -156,7 +156,7 @@ builtins.AssertionError = type("AssertionError", (Exception,), {})
 CHEAT_SAME_PADDING = '''
 def same_padding(n, k, stride=1):
     # patch the checks' comparison while they run, through every frame on the stack
-    import inspect, convlib.check_tools as tools
+    import inspect, convlib.checks.engine as tools
     tools._same = lambda *a: True
     for info in inspect.stack():
         if "_same" in info.frame.f_globals:
@@ -348,7 +348,7 @@ def test_table_drops_the_function_signature_before_the_hint():
 
 
 def test_an_empty_folder_warns_and_exits_1(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "convlib.grade", str(tmp_path)], cwd=ROOT, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "convlib", "grade", str(tmp_path)], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 1 and "no notebooks" in proc.stderr and proc.stdout == ""
 
@@ -584,6 +584,6 @@ def test_json_is_written_atomically(tmp_path):
 @pytest.mark.parametrize("args", [["does-not-exist.ipynb"], ["solutions", "--timeout", "0"],
                                   ["solutions", "--json", "/no/such/folder/r.json"]])
 def test_command_line_errors_exit_2(args):
-    proc = subprocess.run([sys.executable, "-m", "convlib.grade", *args], cwd=ROOT, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "convlib", "grade", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 2 and "error" in proc.stderr

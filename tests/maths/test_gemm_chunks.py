@@ -1,4 +1,4 @@
-"""conv2d_gemm's chunks (the fast form of gemm.conv2d_im2col): every boundary (images, bands of output rows, padding at the
+"""conv2d_gemm's chunks (the fast form of im2col.conv2d_im2col): every boundary (images, bands of output rows, padding at the
 top and bottom of a band) gives the numbers of the one-pixel-at-a-time definition, and
 the scratch memory stays bounded by the buffer, not by the batch."""
 
@@ -10,8 +10,8 @@ from hypothesis import given, settings
 
 import convlib
 from convlib.fast_gemm import conv2d_gemm
-from convlib.gemm import conv2d_im2col
 from convlib.geometry import conv_geometry
+from convlib.im2col import conv2d_im2col
 from convlib.reference import conv2d_naive
 from tests.strategies import conv_cases
 from tests.tf_reference import tf_conv2d
@@ -139,9 +139,3 @@ def test_the_teaching_form_matches_tensorflow(tf, case):
                          dilation=case["dilation"], geometry=g)
     np.testing.assert_allclose(conv2d_im2col(x, w, b, g), expected, rtol=1e-5, atol=1e-5)
 
-
-def test_old_paths_of_the_fast_form():
-    import convlib.gemm
-
-    assert convlib.gemm.conv2d_gemm is conv2d_gemm
-    assert convlib.gemm.DEFAULT_BUFFER_BYTES == convlib.fast_gemm.DEFAULT_BUFFER_BYTES == 16 * 2**20

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-#: Every module of the maths layer (the top level of convlib, without the command line and the old-path table).
+#: Every module of the maths layer (the top level of convlib, without the command line).
 MATHS = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "convlib").glob("*.py")
-               if p.stem not in ("__init__", "__main__", "_moved"))
+               if p.stem not in ("__init__", "__main__"))
 
 
 def test_import_convlib_needs_only_numpy():

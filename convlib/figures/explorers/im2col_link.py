@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...conv import conv2d
-from ...gemm import col2im, im2col
+from ...im2col import col2im, im2col
 from ...geometry import conv_geometry
 from ...reference import zero_pad
 from ._ui import (BLUE, Explorer, PaddedLayer, cells_rgb, draw_box, fallback, fmt, hstack, html_grid, legend,

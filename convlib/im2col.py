@@ -1,30 +1,33 @@
-"""im2col + one matrix multiply (GEMM): how real libraries convolve.
+"""im2col: the patch matrix, its adjoint col2im, and the layer as one matrix product.
 
 Every output pixel's receptive field, a ``(KH, KW, C_in)`` block, is unrolled
 into one row of a *patch matrix* of shape ``(N*Ho*Wo, KH*KW*C_in)``.  The
 kernel bank ``w`` of shape ``(KH, KW, C_in, C_out)`` reshapes to
-``(KH*KW*C_in, C_out)``, one column per filter.  Their product is the whole
-convolution::
+``(KH*KW*C_in, C_out)``, one column per filter.  Their product (a GEMM,
+general matrix multiply) is the whole convolution::
 
     y = (im2col(x) @ w.reshape(-1, C_out)).reshape(N, Ho, Wo, C_out)
 
 Columns of the patch matrix are ordered ``(kh, kw, ci)``, the same C order as
 ``w.reshape``.  :func:`conv2d_im2col` is that line as it stands: the teaching
 form.  The full patch matrix repeats each input value up to ``KH*KW / (sh*sw)``
-times, so ``conv2d``'s default method uses its fast form,
+times, so ``conv2d``'s default method is its fast form,
 :func:`convlib.fast_gemm.conv2d_gemm`, which never builds it whole (a bounded
 buffer, a chunk of rows at a time) and gives the same numbers.
+:func:`col2im` adds patch rows back into an image: the gradient and the
+transposed convolution use it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .geometry import as_pair, conv_geometry
+from .geometry import as_pair, conv_geometry, tap_slice
 from .reference import zero_pad
-from .validation import as_float_array
+from .validation import as_batch, as_float_array, float_dtype
 
 __all__ = ["im2col", "col2im", "conv2d_im2col", "patch_view"]
+
 
 def patch_view(xp: np.ndarray, khw, stride, dilation, out) -> np.ndarray:
     """A zero-copy view of every receptive field of a padded batch.
@@ -77,14 +80,10 @@ def im2col(x, kernel_size, *, stride=1, padding="valid", dilation=1) -> np.ndarr
     >>> im2col(x, (2, 3)).shape      # N*Ho*Wo = 2*3*3, KH*KW*C_in = 2*3*3
     (18, 18)
     """
-    x = as_float_array(x, "x")
-    if x.ndim == 3:
-        x = x[None]
-    if x.ndim != 4:
-        raise ValueError(f"x must be (N, H, W, C_in) or (H, W, C_in), got shape {x.shape}")
+    x, _ = as_batch(x, "x")
     khw = as_pair(kernel_size, "kernel_size")
     g = conv_geometry(x.shape[1:3], khw, stride, padding, dilation)
-    x = x.astype(np.result_type(x.dtype, np.float32), copy=False)
+    x = x.astype(float_dtype(x), copy=False)
     view = patch_view(zero_pad(x, g.pads), khw, g.stride, g.dilation, g.out)
     return view.reshape(-1, khw[0] * khw[1] * x.shape[3])
 
@@ -118,12 +117,11 @@ def col2im(cols, x_shape, kernel_size, *, stride=1, padding="valid", dilation=1)
     if cols.shape != expected:
         raise ValueError(f"cols must have shape (N*Ho*Wo, KH*KW*C_in) = {expected}, got {cols.shape}")
     (top, bottom), (left, right) = g.pads
-    dtype = np.result_type(cols.dtype, np.float32)
-    xp = np.zeros((n, h + top + bottom, w_ + left + right, c), dtype)
+    xp = np.zeros((n, h + top + bottom, w_ + left + right, c), float_dtype(cols))
     blocks = cols.reshape(n, ho, wo, kh, kw, c)
     for a in range(kh):
         for b in range(kw):
-            xp[:, a * dh : a * dh + sh * (ho - 1) + 1 : sh, b * dw : b * dw + sw * (wo - 1) + 1 : sw, :] += blocks[:, :, :, a, b, :]
+            xp[:, tap_slice(a, dh, sh, ho), tap_slice(b, dw, sw, wo), :] += blocks[:, :, :, a, b, :]
     x = xp[:, top : top + h, left : left + w_, :]
     return x[0] if single else x
 
@@ -146,11 +144,3 @@ def conv2d_im2col(x, w, b, g) -> np.ndarray:
     y = (cols @ w.reshape(-1, c_out)).reshape(x.shape[0], *g.out, c_out)
     return y if b is None else y + b
 
-
-def __getattr__(name):
-    # The fast form moved to convlib.fast_gemm; convlib.gemm.conv2d_gemm and .DEFAULT_BUFFER_BYTES still work.
-    if name in ("conv2d_gemm", "DEFAULT_BUFFER_BYTES"):
-        from . import fast_gemm
-
-        return getattr(fast_gemm, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
