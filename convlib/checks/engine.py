@@ -70,7 +70,7 @@ def collecting():
 class CheckFailed(AssertionError):
     """A check's verdict on a wrong answer: the message is everything the learner needs.
 
-    It is an ``AssertionError``, so pytest, nbgrader and :mod:`convlib.grade`
+    It is an ``AssertionError``, so pytest, nbgrader and :mod:`convlib.grading`
     treat it as a failed test.  IPython displays what
     :meth:`_render_traceback_` returns instead of a traceback, so a learner sees
     the message -- not the frames of the check machinery above it.  When the

@@ -8,7 +8,7 @@ tagged, where it is defined, with the id of that misconception::
     Candidate(hint("bias-per-channel", "the bias is added once per channel ..."), build)
 
 The id travels with the verdict: :class:`~convlib.checks.engine.CheckFailed`
-carries it as ``.misconception``, and ``python -m convlib.grade`` puts it in
+carries it as ``.misconception``, and ``convlib grade`` puts it in
 every test's result (``"misconception"``) and counts, over the class, who
 holds which (``"misconceptions"`` in the JSON, the table of ``--report``).
 One id names one wrong *model*, whichever exercise shows it: ``kernel-2d`` is

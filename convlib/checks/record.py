@@ -1,14 +1,11 @@
-"""Recording a learner's answers in the grading kernel, and replaying them in the grader.
+"""The answer codec between a grading kernel and the grader.
 
-Under :mod:`convlib.grade`, a check running in the learner's kernel computes
-no expected value at all: it calls the learner's function on each case and
-records what came back (:func:`encode`), with a fingerprint of the inputs
-(:func:`fingerprint`).  The grader process then runs the same check with a
-stand-in function that returns the recorded answers (:func:`decode`) and
-compares them with its own expected values.  Nothing the submission does
-inside its kernel -- redefining or patching checks, numpy or convlib, reading
-the check's frames -- can change that verdict: the only way to pass is to
-return the right values.
+The grader sends a test's inputs to the learner's kernel encoded
+(:func:`encode`); the kernel (:mod:`convlib.grading.recorder`) calls the
+learner's function on each and sends back what came back, encoded, with a
+fingerprint of the inputs (:func:`fingerprint`); the grader decodes the
+answers (:func:`decode`) and judges them in its own process.  This module is
+the only part of :mod:`convlib.checks` that the kernel gets.
 
 Every record is plain JSON: arrays travel as base64 bytes (exact, NaN-safe).
 """

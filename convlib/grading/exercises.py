@@ -1,7 +1,7 @@
 """Generate the learners' exercise notebooks from the solutions.
 
-    python -m convlib.exercises            # write exercises/ from solutions/
-    python -m convlib.exercises --check    # exit 1 if exercises/ is out of date
+    convlib exercises            # write exercises/ from solutions/
+    convlib exercises --check    # exit 1 if exercises/ is out of date
 
 ``solutions/`` is the source, in nbgrader's format.  Each exercise notebook is
 its solution with, exactly as nbgrader's ``generate_assignment`` does it:
@@ -18,7 +18,7 @@ its solution with, exactly as nbgrader's ``generate_assignment`` does it:
   (Jupyter's ``deletable`` and ``editable`` cell metadata).
 
 The cells keep their ids and nbgrader metadata, so a learner's submission can
-be matched cell by cell to its source (see :mod:`convlib.grade`).
+be matched cell by cell to its source (see :mod:`convlib.grading`).
 """
 
 from __future__ import annotations

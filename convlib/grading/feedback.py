@@ -1,6 +1,6 @@
 """Feedback for each learner: what passed, and the teaching message for what failed -- no hidden case.
 
-``python -m convlib.grade submissions/ --feedback DIR`` writes ``DIR/<learner>.html``
+``convlib grade submissions/ --feedback DIR`` writes ``DIR/<learner>.html``
 (one self-contained page per learner; a notebook graded on its own gets a page
 named after its file).  Per notebook and task it shows the points, and for a
 task that did not pass only the *first line* of the check's message -- the

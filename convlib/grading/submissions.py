@@ -1,6 +1,6 @@
 """Where the submissions are and whose they are: folders, nbgrader's layout and ``.zip`` exports.
 
-A PATH given to ``python -m convlib.grade`` is one of
+A PATH given to ``convlib grade`` is one of
 
 * a notebook (``alice.ipynb``): graded by itself, no learner;
 * a folder of learners' folders, ``submissions/<learner>/*.ipynb`` (any depth
