@@ -67,8 +67,7 @@ def conv2d(x, w, b=None, *, stride=1, padding="valid", dilation=1, groups=1, met
         bool give float32 (uint8 images with a float32 kernel: float32),
         int32 and int64 give float64 (int64 with float32: float64).
         ``Ho = floor((H + top + bottom - (KH - 1) * dh - 1) / sh) + 1``, and
-        likewise for ``Wo``.  float32 inputs give float32; float64 or integer
-        inputs give float64.
+        likewise for ``Wo``.
 
     Raises
     ------
