@@ -3,7 +3,9 @@
 The notebooks are stored executed, so the answer to a prompt is a stored output. The cell that answers a prompt
 (the first code cell after it, or the cell whose id the prompt names in ``metadata["convlib"]["answer_cell"]``)
 stores its outputs collapsed (``metadata["jupyter"]["outputs_hidden"]``): JupyterLab shows a fold bar instead of
-them until the learner runs the cell or clicks the bar, and nbval still compares them. Where a prompt names its
+them until the learner runs the cell or clicks the bar, and nbval still compares them. The fold bar is not blank:
+JupyterLab writes on it the first non-empty line of the first output, so every answer cell prints ``Answer:``
+first, and that is all the bar shows. Where a prompt names its
 answer (``metadata["convlib"]["answer"]``, a list of strings), that answer must be in the answer cell's outputs
 and nowhere earlier in the notebook: not in the objectives, not in the prompt, not in an output left open.
 """
@@ -45,6 +47,17 @@ def prompts(nb):
     return found
 
 
+PLACEHOLDER_MIME = ("text/html", "image/svg+xml", "application/pdf", "text/markdown", "text/plain")
+
+
+def fold_bar_text(cell):
+    """The line JupyterLab 4 writes on a folded output: the first non-empty line of the first output."""
+    first = cell["outputs"][0]
+    text = "".join(first["text"]) if first["output_type"] == "stream" else next(
+        ("".join(first["data"][m]) for m in PLACEHOLDER_MIME if m in first.get("data", {})), "")
+    return next((line for line in text.split("\n") if line != ""), "")
+
+
 def hidden(cell):
     return bool(cell["metadata"].get("jupyter", {}).get("outputs_hidden"))
 
@@ -58,6 +71,8 @@ def test_every_predict_prompt_has_its_answer_folded(path):
         assert answer["outputs"], f"{path.name}: the answer cell {j} of the prompt in cell {i} has no stored output"
         assert hidden(answer), (f"{path.name}: cell {j} answers the Predict prompt of cell {i} but its stored output "
                                 "is visible: set metadata jupyter.outputs_hidden = true")
+        assert fold_bar_text(answer) == "Answer:", (f"{path.name}: the folded output of cell {j} reads "
+                                                    f"{fold_bar_text(answer)!r}: print('Answer:') first")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
