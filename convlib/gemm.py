@@ -1,4 +1,8 @@
-"""im2col + one matrix multiply (GEMM): how real libraries convolve.
+"""im2col + one matrix multiply (GEMM): a convolution as one matrix product.
+
+Some libraries compute convolutions this way (Caffe, PyTorch's fallback CPU
+path); TensorFlow's CPU kernels (Eigen, oneDNN) and cuDNN mostly never build
+the patch matrix, but compute the same product.
 
 Every output pixel's receptive field, a ``(KH, KW, C_in)`` block, is unrolled
 into one row of a *patch matrix* of shape ``(N*Ho*Wo, KH*KW*C_in)``.  The
