@@ -1,5 +1,9 @@
 """im2col: the patch matrix, its adjoint col2im, and the layer as one matrix product.
 
+Some libraries compute convolutions this way (Caffe, PyTorch's fallback CPU
+path); TensorFlow's CPU kernels (Eigen, oneDNN) and cuDNN mostly never build
+the patch matrix, but compute the same product.
+
 Every output pixel's receptive field, a ``(KH, KW, C_in)`` block, is unrolled
 into one row of a *patch matrix* of shape ``(N*Ho*Wo, KH*KW*C_in)``.  The
 kernel bank ``w`` of shape ``(KH, KW, C_in, C_out)`` reshapes to

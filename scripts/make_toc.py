@@ -4,7 +4,9 @@
     python scripts/make_toc.py --check   # exit 1 if README.md is out of date (a test runs this)
 
 Each notebook's title is its first heading; the learner questions it answers come from its metadata
-``metadata["convlib"]["questions"]`` (numbers from QUESTIONS below).
+``metadata["convlib"]["questions"]`` (numbers from QUESTIONS below).  In the notebook the question is
+asked in plain words, in the markdown cell that carries the invisible marker ``<!-- learner question N -->``;
+the numbers live only here and in the README's map.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ def render() -> str:
         lines.append(f"| [{title}]({rel}) | {', '.join(map(str, questions)) or '—'} |")
         for q in questions:
             where.setdefault(q, []).append(f"[{path.name.split('-')[0]}]({rel})")
-    lines += ["", "**Where each learner question is answered** (by an executed cell, marked *Learner question N*):", "",
+    lines += ["", "**Where each learner question is answered** (by an executed cell; the notebook asks the question in its own words):", "",
               "| # | question | notebook |", "|---|---|---|"]
     for q, text in QUESTIONS.items():
         lines.append(f"| {q} | {text} | {', '.join(where[q]) or '**not yet answered**'} |")

@@ -29,10 +29,12 @@ concern, each small enough for a notebook to call on small sizes:
 * :mod:`.machine`: :func:`machine_info`;
 * :mod:`.report`: :func:`format_table`.
 
-TensorFlow is measured as it ships: unless ``TF_ENABLE_ONEDNN_OPTS`` is set
-in the environment, the benchmark sets it to ``1`` (TensorFlow's default on
-x86 Linux, oneDNN kernels) before importing TensorFlow -- the course's
-notebooks set ``0`` instead for repeatable sums.  Both numpy's BLAS and
+TensorFlow is measured with its oneDNN kernels: unless ``TF_ENABLE_ONEDNN_OPTS``
+is set in the environment, the benchmark sets it to ``1`` before importing
+TensorFlow.  That is TensorFlow's own default only on x86 CPUs with
+AVX512_VNNI, AVX512_BF16, AVX_VNNI or AMX; on other CPUs TensorFlow leaves
+oneDNN off, and the benchmark then times a setting TensorFlow does not use by
+default.  The course's notebooks set ``0`` instead for repeatable sums.  Both numpy's BLAS and
 TensorFlow use every core they are given; neither is pinned.
 """
 
@@ -167,7 +169,7 @@ def run(quick: bool = False, repeats: int | None = None, cases=None, with_tf: bo
     if not with_tf:
         tf = None
     elif tf is None:
-        os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # TensorFlow as it ships
+        os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # oneDNN forced on, whatever the CPU
         from ..frameworks import load_tensorflow
 
         tf, _ = load_tensorflow()

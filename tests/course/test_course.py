@@ -29,13 +29,17 @@ def test_readme_table_of_contents_is_up_to_date():
 
 
 def test_every_learner_question_is_answered_in_a_notebook():
+    """The numbers live in the README's map; a notebook asks the question in words, without its number."""
     answered = {}
     for path in NOTEBOOKS:
         nb = load(path)
         text = markdown(nb)
         for q in nb["metadata"].get("convlib", {}).get("questions", []):
-            assert f"**Learner question {q}" in text, f"{path.name} claims question {q} but has no 'Learner question {q}' cell"
+            assert f"<!-- learner question {q} -->\n**Question:**" in text, \
+                f"{path.name} claims question {q} but no cell asks it (marker '<!-- learner question {q} -->')"
             answered.setdefault(q, []).append(path.name)
+        assert not re.search(r"[Ll]earner question \d", re.sub(r"<!-- learner question \d+ -->", "", text)), \
+            f"{path.name} shows a learner-question number to the learner"
     missing = sorted(set(QUESTIONS) - set(answered))
     assert not missing, f"learner questions not answered by any notebook: {missing}"
 

@@ -13,7 +13,11 @@ checks that
   ``exercises/`` both reachable) and opens the setup check;
 - before any cell runs, each stored widget shows convlib's friendly sentence
   (``convlib.figures.widgets.FALLBACK_TEXT``), never a raw ``VBox(children=...`` repr,
-  in the setup check and in the stride/padding explorer.
+  in the setup check and in the stride/padding explorer;
+- a **Predict** prompt is on screen and its answer is not: the stored output of
+  the cell that answers it is folded, and appears when the learner clicks the
+  fold bar -- or runs the cell (checked on a one-cell notebook, so that no
+  TensorFlow import slows the test).
 
 Marked ``ui`` like tests/test_ui.py, with the same skip-locally, fail-in-CI rule.
 """
@@ -23,6 +27,7 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -125,3 +130,58 @@ def test_readme_open_command_shows_the_whole_course_at_the_setup_check(fresh_lab
     SCREENSHOTS.mkdir(exist_ok=True)
     fresh_page.screenshot(path=SCREENSHOTS / "fresh-clone-file-browser.png")
     assert {"notebooks", "exercises"} <= items, items
+
+
+PREDICT_NOTEBOOK = "notebooks/01-is-the-kernel-2d.ipynb"
+PREDICT_PROMPT = "Model A says"           # the notebook's first Predict prompt
+PREDICT_ANSWER = "w.shape = (2, 2, 3, 1)"  # what the cell after it prints
+
+
+def _answer_cell(page, prompt_text: str):
+    """The markdown cell that holds ``prompt_text`` and the first code cell after it."""
+    prompt = page.locator(NOTEBOOK).locator(".jp-MarkdownCell").filter(has_text=prompt_text).first
+    prompt.wait_for()
+    answer = prompt.locator("xpath=following-sibling::div[contains(concat(' ', @class, ' '), ' jp-CodeCell ')][1]")
+    return prompt, answer
+
+
+def test_a_predict_prompt_shows_the_question_and_not_the_answer(fresh_lab, fresh_page):
+    lab, _ = fresh_lab
+    _open(fresh_page, lab, PREDICT_NOTEBOOK, "fresh-predict")
+    fresh_page.wait_for_timeout(1500)
+    prompt, answer = _answer_cell(fresh_page, PREDICT_PROMPT)
+    answer.scroll_into_view_if_needed()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    fresh_page.screenshot(path=SCREENSHOTS / "fresh-clone-predict-folded.png")
+    assert prompt.is_visible() and "Predict" in prompt.inner_text()
+    fold = answer.locator(".jp-OutputPlaceholder")
+    assert fold.is_visible(), "the answer's output is not folded"
+    assert fold.inner_text().strip() == "Answer:", f"the fold bar shows {fold.inner_text()!r}"  # JupyterLab previews a line
+    assert not fresh_page.get_by_text(PREDICT_ANSWER).first.is_visible(), "the answer is on screen before the learner acts"
+    answer.locator(".jp-OutputPlaceholder").click()                 # the learner unfolds it
+    fresh_page.get_by_text(PREDICT_ANSWER).first.wait_for(state="visible")
+    fresh_page.screenshot(path=SCREENSHOTS / "fresh-clone-predict-unfolded.png")
+
+
+def test_running_a_folded_answer_cell_shows_its_output(fresh_lab, fresh_page):
+    import nbformat
+
+    lab, _ = fresh_lab
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    folded = {"collapsed": True, "jupyter": {"outputs_hidden": True}}
+    nb.cells = [nbformat.v4.new_markdown_cell("**Predict:** 2 + 2?"),
+                nbformat.v4.new_code_cell("print('Answer:')\nprint('the answer is', 2 + 2)", metadata=folded,
+                                          outputs=[nbformat.v4.new_output("stream", text="Answer:\nthe answer is 4\n")])]
+    nbformat.write(nb, lab.root / "predict-run-check.ipynb")
+    _open(fresh_page, lab, "predict-run-check.ipynb", "fresh-predict-run")
+    _, answer = _answer_cell(fresh_page, "2 + 2?")
+    assert answer.locator(".jp-OutputPlaceholder").is_visible()
+    assert not fresh_page.get_by_text("the answer is 4").first.is_visible()
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while not lab.kernel_ready("predict-run-check.ipynb") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    answer.locator(".jp-InputArea-editor").click()
+    fresh_page.keyboard.press("Shift+Enter")                         # the learner runs the cell
+    fresh_page.get_by_text("the answer is 4").first.wait_for(state="visible")
+    fresh_page.screenshot(path=SCREENSHOTS / "fresh-clone-predict-run.png")
