@@ -77,7 +77,7 @@ def _transpose_cases(rng):
         (2, 2, 2, 3, 4, 3, 2, 2),
         (1, 3, 3, 2, 2, 2, 2, 2),
         (1, 2, 4, 2, 3, 3, 2, 3),
-        (2, 3, 2, 1, 1, 2, 2, 1),
+        (2, 3, 2, 1, 1, 2, 2, 3),
     ]
     for _ in range(2):
         n, c_in, c_out = (int(v) for v in rng.integers(1, 4, 3))
