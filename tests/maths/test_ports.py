@@ -4,7 +4,7 @@ definitions are written out here in numpy, independently of convlib's code."""
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import convlib
