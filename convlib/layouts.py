@@ -26,7 +26,8 @@ import numpy as np
 
 from .validation import as_float_array
 
-__all__ = ["kernel_from_torch", "kernel_to_torch", "to_nchw", "to_nhwc"]
+__all__ = ["kernel_from_torch", "kernel_to_torch", "to_nchw", "to_nhwc", "transpose_kernel_from_torch",
+           "torch_pad_to_onnx", "onnx_pads_to_torch", "torch_pad_to_numpy"]
 
 
 def _check_ndim(a, name, ndims, layout):
@@ -123,3 +124,108 @@ def to_nhwc(x) -> np.ndarray:
     """
     x = _check_ndim(x, "x", (3, 4), "channels first: (N, C, H, W) or one image (C, H, W)")
     return np.moveaxis(x, -3, -1)
+
+
+# --------------------------------------------------------------------------- transposed convolutions
+
+
+def transpose_kernel_from_torch(w) -> np.ndarray:
+    """PyTorch/ONNX ``ConvTranspose`` weight ``(C_in, C_out/groups, KH, KW)`` -> convlib/Keras ``(KH, KW, C_out, C_in)``.
+
+    Here ``C_in`` and ``C_out`` are the *transposed* layer's own channels
+    (PyTorch's ``in_channels`` and ``out_channels``).  PyTorch stores its
+    ``ConvTranspose2d`` weight as the weight of the forward ``Conv2d`` whose
+    transpose it is -- that convolution maps ``out_channels`` to
+    ``in_channels``, so its ``(O, I, KH, KW)`` layout reads ``(C_in, C_out, KH, KW)``
+    -- and ONNX's ``ConvTranspose`` ``W`` is ``(C, M/group, kH, kW)`` likewise.
+    :func:`convlib.conv2d_transpose` and Keras' ``Conv2DTranspose`` also take
+    the forward kernel, ``(KH, KW, forward C_in, forward C_out)``.  So the port
+    is the forward port, ``w.transpose(2, 3, 1, 0)``: no flip, and no swap of
+    the channel axes beyond it.
+
+    Parameters
+    ----------
+    w : array_like, shape (C_in, C_out/groups, KH, KW)
+
+    Returns
+    -------
+    ndarray, shape (KH, KW, C_out/groups, C_in)
+        The kernel for ``convlib.conv2d_transpose(y, kernel, groups=...)`` with
+        ``y`` of ``C_in`` channels (and for Keras' ``Conv2DTranspose(C_out, ...)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> transpose_kernel_from_torch(np.zeros((16, 3, 4, 4))).shape   # ConvTranspose2d(16, 3, 4): 16 -> 3 channels
+    (4, 4, 3, 16)
+    """
+    w = _check_ndim(w, "w", (4,), "in PyTorch's ConvTranspose2d layout (C_in, C_out/groups, KH, KW)")
+    return w.transpose(2, 3, 1, 0)
+
+
+# --------------------------------------------------------------------------- pad arguments
+
+
+def _check_pairs(pads, name):
+    pads = [int(p) for p in pads]
+    if len(pads) % 2:
+        raise ValueError(f"{name} must hold (begin, end) pairs: an even number of values, got {len(pads)}")
+    return pads
+
+
+def torch_pad_to_onnx(pad, ndim: int) -> list:
+    """``torch.nn.functional.pad``'s ``pad`` -> ONNX ``Pad``'s ``pads`` for a tensor of ``ndim`` axes.
+
+    PyTorch lists (begin, end) pairs starting from the **last** axis and may
+    stop early: ``(left, right, top, bottom)`` pads W then H of an NCHW
+    tensor.  ONNX lists every axis in order, **all begins, then all ends**:
+    ``[x1_begin, x2_begin, ..., x1_end, x2_end, ...]``.
+
+    Parameters
+    ----------
+    pad : sequence of int, even length ``2 * m``, ``m <= ndim``
+    ndim : int
+
+    Returns
+    -------
+    list of int, length ``2 * ndim``
+
+    Examples
+    --------
+    >>> torch_pad_to_onnx((1, 2, 3, 4), ndim=4)      # W: 1 left, 2 right; H: 3 top, 4 bottom (NCHW)
+    [0, 0, 3, 1, 0, 0, 4, 2]
+    """
+    pad = _check_pairs(pad, "pad")
+    if len(pad) > 2 * ndim:
+        raise ValueError(f"pad has {len(pad) // 2} (begin, end) pairs for a tensor of only ndim={ndim} axes")
+    begins, ends = [0] * ndim, [0] * ndim
+    for i in range(len(pad) // 2):
+        axis = ndim - 1 - i  # the first pair is the last axis
+        begins[axis], ends[axis] = pad[2 * i], pad[2 * i + 1]
+    return begins + ends
+
+
+def onnx_pads_to_torch(pads) -> list:
+    """ONNX ``pads`` (all begins, then all ends) -> ``torch.nn.functional.pad``'s ``pad`` (pairs, last axis first).
+
+    The inverse of :func:`torch_pad_to_onnx`, every axis listed.
+
+    >>> onnx_pads_to_torch([0, 0, 3, 1, 0, 0, 4, 2])
+    [1, 2, 3, 4, 0, 0, 0, 0]
+    """
+    pads = _check_pairs(pads, "pads")
+    ndim = len(pads) // 2
+    out = []
+    for axis in reversed(range(ndim)):
+        out += [pads[axis], pads[ndim + axis]]
+    return out
+
+
+def torch_pad_to_numpy(pad, ndim: int) -> list:
+    """``torch.nn.functional.pad``'s ``pad`` -> ``np.pad``'s ``pad_width``: one (before, after) pair per axis, in order.
+
+    >>> torch_pad_to_numpy((1, 2, 3, 4), ndim=4)
+    [(0, 0), (0, 0), (3, 4), (1, 2)]
+    """
+    onnx = torch_pad_to_onnx(pad, ndim)
+    return list(zip(onnx[:ndim], onnx[ndim:]))

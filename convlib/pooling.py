@@ -28,7 +28,7 @@ import numpy as np
 from .geometry import as_pair, conv_geometry, tap_slice
 from .validation import as_batch, check_dy, check_not_empty, float_dtype
 
-__all__ = ["pool2d", "pool2d_backward", "global_pool2d", "MODES"]
+__all__ = ["pool2d", "pool2d_backward", "global_pool2d", "pool_output_size", "MODES"]
 
 MODES = ("max", "avg")
 
@@ -246,3 +246,53 @@ def global_pool2d(x, mode="max") -> np.ndarray:
     mode = _check_mode(mode)
     y = x.max(axis=(1, 2)) if mode == "max" else x.mean(axis=(1, 2))
     return y[0] if single else y
+
+
+def pool_output_size(n: int, k: int, stride: int, padding: int = 0, dilation: int = 1, ceil_mode: bool = False) -> int:
+    """Output size along one axis of PyTorch's ``MaxPool2d``/``AvgPool2d`` with integer ``padding`` and ``ceil_mode``.
+
+    ``floor((n + 2p - k_eff) / s) + 1`` windows fit whole, ``k_eff = (k - 1) * dilation + 1``.
+    With ``ceil_mode=True`` PyTorch rounds up instead -- a last window may run
+    past the input -- but drops a window that would *start* in the right-hand
+    padding (PyTorch's documentation: windows may go off-bounds only if they
+    start within the left padding or the input).  PyTorch also refuses
+    ``padding > k_eff // 2`` ("pad should be at most half of effective kernel size").
+
+    Parameters
+    ----------
+    n, k, stride : int
+        Input size, window size and step along the axis.
+    padding : int, default 0
+        Padded positions on EACH side.
+    dilation : int, default 1
+    ceil_mode : bool, default False
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        ``padding > k_eff // 2`` (PyTorch's rule), or a window that does not fit.
+
+    Examples
+    --------
+    >>> pool_output_size(6, 2, 2), pool_output_size(5, 2, 2), pool_output_size(5, 2, 2, ceil_mode=True)
+    (3, 2, 3)
+    >>> pool_output_size(5, 3, 2, padding=1, ceil_mode=True)   # a 4th window would start in the padding
+    3
+    """
+    k_eff = (k - 1) * dilation + 1
+    if padding > k_eff // 2:
+        raise ValueError(f"padding={padding} is more than half the window: PyTorch requires padding <= k_eff // 2 = "
+                         f"{k_eff // 2} (k={k}, dilation={dilation})")
+    span = n + 2 * padding - k_eff
+    if span < 0:
+        raise ValueError(f"the window (k_eff={k_eff}) does not fit in n={n} plus padding {padding} on each side")
+    if not ceil_mode:
+        return span // stride + 1
+    out = -(-span // stride) + 1
+    if (out - 1) * stride >= n + padding:  # the last window would start in the right-hand padding
+        out -= 1
+    return out

@@ -12,7 +12,7 @@ the grader judges recorded answers in its own process.
 """
 
 from . import backprop, channel_sum, conventions, cross_correlation, grouped, im2col_gemm, \
-    kernel_shape_and_parameters, many_filters, output_size_and_same, pooling, receptive_fields
+    kernel_shape_and_parameters, many_filters, output_size_and_same, pooling, receptive_fields, transpose
 from .backprop import *  # noqa: F401,F403
 from .channel_sum import *  # noqa: F401,F403
 from .conventions import *  # noqa: F401,F403
@@ -25,6 +25,7 @@ from .many_filters import *  # noqa: F401,F403
 from .output_size_and_same import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .receptive_fields import *  # noqa: F401,F403
+from .transpose import *  # noqa: F401,F403
 
 #: exercise notebook -> the module of its checks, in course order
 BY_EXERCISE = {
@@ -36,6 +37,7 @@ BY_EXERCISE = {
     "06-im2col-gemm": im2col_gemm,
     "07-backprop": backprop,
     "08-grouped": grouped,
+    "09-transposed-convolution": transpose,
     "10-pooling": pooling,
     "11-receptive-fields": receptive_fields,
     "12-conventions-across-frameworks": conventions,

@@ -138,6 +138,13 @@ MISCONCEPTIONS = {
     "jump-times-dilation": "multiplies the dilations into the jump",
     "jump-last-stride-missing": "leaves the last layer's stride out of the jump",
     "jump-times-kernel": "multiplies the kernel sizes into the jump",
+    # transposed convolution
+    "transpose-forward-formula": "uses the forward convolution's output-size rule for a transposed convolution",
+    "output-padding-ignored": "ignores a transposed convolution's output_padding (which of the stride's possible sizes it makes)",
+    "transpose-padding-added": "adds a transposed convolution's padding to its output instead of cutting it from each side",
+    "transpose-n-times-stride": "takes n stamps stride apart to span n * stride instead of (n - 1) * stride + k",
+    "transpose-overlap-overwritten": "lets overlapping stamps of a transposed convolution overwrite each other instead of adding",
+    "transpose-zeros-off-by-one": "inserts stride zeros between the input pixels of a transposed convolution instead of stride - 1",
     # conventions across frameworks
     "kernel-hw-swapped": "swaps the KH and KW axes when porting a kernel between layouts (e.g. w.T)",
     "same-lower-swapped": "puts ONNX SAME_LOWER's odd extra zero after instead of before",

@@ -11,7 +11,10 @@ it shows, most urgent first:
 3. the **score distribution** (a histogram of the learners' totals, in percent);
 4. the honesty **flags** (library calls);
 5. **each learner's row**: total, per notebook, the misconceptions they hold,
-   sorted by total (lowest first).
+   sorted by total (lowest first);
+6. what the room **predicted** before the lesson beside what its exercises
+   showed after (:mod:`convlib.grading.predictions`), shown right after the
+   misconception table.
 
 The page needs no network: the style is inline and the charts are matplotlib
 PNGs embedded as ``data:`` URLs.
@@ -24,6 +27,8 @@ import html
 import io
 from collections import Counter, defaultdict
 from pathlib import Path
+
+from .predictions import render_section as predictions_section
 
 __all__ = ["task_table", "learner_rows", "render_html", "write_report"]
 
@@ -155,6 +160,8 @@ def render_html(report: dict, title: str = "Class report", timing: str | None = 
         out.append("</table>")
     else:
         out.append("<p>No answer matched a known misconception.</p>")
+
+    out.append(predictions_section(report))
 
     out.append("<h2 id=tasks>Pass rate per task</h2>")
     if "tasks" in charts:

@@ -122,6 +122,8 @@ def test_every_public_check_is_covered():
                 "check_depthwise_kernel", "check_grouped_param_count", "check_separable_macs"}  # test_checks_advanced.py
     from .test_checks_chapters import RIGHT as chapters  # exercises 10-12
     advanced |= {c.__name__ for c, _ in chapters}
+    from .test_checks_transpose import RIGHT as transpose  # exercise 09
+    advanced |= {c.__name__ for c, _ in transpose}
     public = {n for n in checks.__all__ if n.startswith("check_")}
     assert {c.__name__ for c, _, _ in CORRECT} == public - advanced
 

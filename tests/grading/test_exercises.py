@@ -27,6 +27,7 @@ COURSE = {
     "06-im2col-gemm.ipynb": "06-im2col-and-gemm.ipynb",
     "07-backprop.ipynb": "07-backprop-through-channels.ipynb",
     "08-grouped.ipynb": "08-grouped-depthwise-separable.ipynb",
+    "09-transposed-convolution.ipynb": "09-transposed-convolution.ipynb",
     "10-pooling.ipynb": "10-pooling.ipynb",
     "11-receptive-fields.ipynb": "11-receptive-fields.ipynb",
     "12-conventions-across-frameworks.ipynb": "12-conventions-across-frameworks.ipynb",
@@ -51,7 +52,7 @@ def kind(cell):
 
 def test_the_exercises_exist_and_every_solution_has_its_exercise():
     assert set(NAMES) <= set(ALL)
-    assert len(ALL) == 11
+    assert len(ALL) == 12
     assert sorted(p.name for p in EXERCISES.glob("*.ipynb")) == ALL
 
 
