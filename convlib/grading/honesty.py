@@ -31,6 +31,7 @@ import importlib
 import inspect
 
 from .notebooks import nbgrader_meta
+from .planning import learner_names, plan
 
 __all__ = ["may_call", "library_calls", "apply_honesty", "resolve", "allowed_sentence"]
 
@@ -238,8 +239,6 @@ def allowed_sentence(allowed) -> str:
 
 def apply_honesty(result, source_cells, submission_cells) -> None:
     """Flag (and score 0) the tasks of ``result`` whose answers call convlib functions they may not."""
-    from .grade import learner_names, plan
-
     steps = plan(source_cells, submission_cells)
     cells = []
     for step in steps:
