@@ -94,7 +94,10 @@ def test_every_exercise_scores_zero_without_crashing(course_run):
 
 def test_json_report_has_the_documented_shape(course_run):
     report = course_run["report"]
-    assert set(report) == {"notebooks", "score", "max_score", "misconceptions", "flags"}
+    assert set(report) == {"notebooks", "score", "max_score", "misconceptions", "flags", "isolation", "limits",
+                           "complete"}
+    assert report["isolation"] == "sandbox" and report["complete"] is True
+    assert report["limits"] in ("cgroup", "rlimit", "cgroup/rlimit")
     assert report["misconceptions"] == [] and report["flags"] == []  # solutions and stubs: no wrong model
     assert report["max_score"] == 2 * sum(sum(p.values()) for p in source_points().values())
     for nb in report["notebooks"]:
