@@ -14,9 +14,10 @@ machine offers one, else rlimits and a watchdog); a kernel that a limit killed
 reports ``dead`` with ``ename == "limit"`` and the reason in ``evalue``.  Its
 working folder holds only a private copy of ``files``.  What the grader keeps
 of a kernel's output is capped (:data:`OUTPUT_CAP` characters of each
-stream per execution, messages of at most :data:`MAX_MESSAGE` bytes, at most
-:data:`QUEUED` waiting), so a submission that prints or displays without end
-cannot make the grader's memory grow.
+stream per execution, at most :data:`QUEUED` messages waiting, each no larger
+than the kernel itself could build under its memory limit), so a submission
+that prints or displays without end cannot make the grader's memory grow
+without bound.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ __all__ = ["ExecResult", "KernelSession", "KernelStartError"]
 
 OUTPUT_CAP = 20_000  # characters of stdout / stderr kept per execution
 GRACE_S = 2.0  # how long an interrupted cell gets to stop
-MAX_MESSAGE = 64 * 2**20  # bytes: a longer message from the kernel is dropped unread
 QUEUED = 8  # messages from the kernel waiting to be read; more are dropped by the kernel's side
 QUIET_S = 1.0  # after the kernel's reply, how long without output counts as the end of a cell
 
@@ -375,7 +375,6 @@ def _capped_context():
     import zmq
 
     ctx = zmq.Context()
-    ctx.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)
     ctx.setsockopt(zmq.RCVHWM, QUEUED)
     ctx.setsockopt(zmq.LINGER, 0)
     return ctx

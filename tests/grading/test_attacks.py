@@ -61,16 +61,16 @@ SNOOP = """import os, sys
 from pathlib import Path
 found = []
 skip = ("/usr", "/proc", "/sys", "/dev", "/etc", sys.prefix, sys.base_prefix)
-for top in ("/", "/proc/1/root/home", "/proc/1/cwd"):
+for top in ("/", "/proc/1/root/home", "/proc/1/root/tmp"):
     for folder, dirs, files in os.walk(top, onerror=lambda e: None):
         if folder.startswith(skip) and not folder.startswith("/proc/1/") or folder.count("/") > 12:
             dirs[:] = []
             continue
         found += [os.path.join(folder, f) for f in files if f.endswith((".ipynb", ".json", ".html"))
-                  and not folder.startswith(os.getcwd())]
+                  and not os.path.realpath(folder).startswith(os.getcwd())]
 for cmdline in Path("/proc").glob("*/cmdline"):
     try:
-        found += [a for a in cmdline.read_bytes().split(b"\\0") if a.endswith(b".json")]
+        found += [a.decode(errors="replace") for a in cmdline.read_bytes().split(b"\\0") if a.endswith(b".json")]
     except OSError:
         pass
 """
@@ -123,7 +123,7 @@ import time; time.sleep(5)
 """
 SLEEPS = ["import time\ntime.sleep(10)\n"] * 6
 FRAMEWORK = ("def conv_one_filter(x, w, b):\n    import tensorflow as tf\n"
-             "    y = tf.nn.conv2d(x[None].astype('float32'), w[..., None].astype('float32'), 1, 'VALID')\n"
+             "    y = tf.nn.conv2d(x[None].astype('float64'), w[..., None].astype('float64'), 1, 'VALID')\n"
              "    return (y.numpy()[0, ..., 0] + b).astype(x.dtype)\n")
 BACKDOORS = {
     "getattr": "import convlib\n\ndef conv_one_filter(x, w, b):\n"
@@ -289,8 +289,9 @@ class TestAClassOfAttackers:
 
     def test_a_framework_on_a_numpy_only_task_scores_0_and_is_flagged(self, attacked):
         t = results_of(attacked, "framework", "03")
-        assert t["test_conv_one_filter"]["status"] == "flagged" and t["test_conv_one_filter"]["points"] == 0
-        assert "tensorflow" in t["test_conv_one_filter"]["message"]
+        assert t["test_conv_one_filter"]["status"] in ("flagged", "failed") and t["test_conv_one_filter"]["points"] == 0
+        assert "calls tensorflow" in t["test_conv_one_filter"]["message"]
+        assert [f["call"] for f in attacked["by"]["framework"]["03"]["flags"]] == ["tensorflow"]
         assert t["test_partial_maps"]["status"] == "passed"
 
     @pytest.mark.parametrize("key", sorted(BACKDOORS))
@@ -315,9 +316,10 @@ class TestAClassOfAttackers:
         assert {"bob", "_bob", "\\x1b[31mred\\x1b[0m\\x0aTOTAL 99", "bad\\xff\\xfename"} <= learners
         for who in ("bob", "_bob", "\\x1b[31mred\\x1b[0m\\x0aTOTAL 99", "bad\\xff\\xfename"):
             assert full(attacked["by"][who]["05"]), who
-        pages = sorted(p.name for p in (attacked["out"] / "feedback").iterdir())
-        assert len(pages) == len(learners) and "bob.html" in pages
-        assert "Feedback for bob<" in (attacked["out"] / "feedback" / "bob.html").read_text()
+        pages = {p.name: p.read_text() for p in (attacked["out"] / "feedback").iterdir()}
+        assert "Feedback for bob<" in pages["bob.html"]
+        assert [name for name, page in pages.items() if "Feedback for _bob<" in page] != ["bob.html"]
+        assert sum("Feedback for _bob<" in page for page in pages.values()) == 1
         report = (attacked["out"] / "report.html").read_text()
         assert "\x1b" not in report and "bad\\xff\\xfename" in report
         assert "\nTOTAL 99" not in attacked["printed"]
