@@ -121,7 +121,7 @@ for _ in range(6):
     kids.append(pid)
 import time; time.sleep(5)
 """
-SLEEPS = ["import time\ntime.sleep(10)\n"] * 6
+SLEEPS = ["import time\ntime.sleep(20)\n"] * 6  # each far under the cell limit, together over the notebook's
 FRAMEWORK = ("def conv_one_filter(x, w, b):\n    import tensorflow as tf\n"
              "    y = tf.nn.conv2d(x[None].astype('float64'), w[..., None].astype('float64'), 1, 'VALID')\n"
              "    return (y.numpy()[0, ..., 0] + b).astype(x.dtype)\n")
@@ -225,7 +225,7 @@ def attacked(tmp_path_factory):
     before = _digest(guarded)
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        code = main([str(subs), "--jobs", "2", "--notebook-timeout", "20", "--memory", "1024",
+        code = main([str(subs), "--jobs", "2", "--timeout", "120", "--notebook-timeout", "60", "--memory", "1024",
                      "--json", str(out / "grades.json"), "--report", str(out / "report.html"),
                      "--feedback", str(out / "feedback")])
     alive = _marked_processes() + descendants(os.getpid())
@@ -285,11 +285,12 @@ class TestAClassOfAttackers:
         nb = attacked["by"]["sleeper"]["05"]
         assert nb["score"] == 0
         assert all(t["status"] == "timeout" for t in nb["tests"])
-        assert any("20 s (the limit per notebook)" in t["message"] for t in nb["tests"])
+        assert any("60 s (the limit per notebook)" in t["message"] for t in nb["tests"])
 
     def test_a_framework_on_a_numpy_only_task_scores_0_and_is_flagged(self, attacked):
         t = results_of(attacked, "framework", "03")
-        assert t["test_conv_one_filter"]["status"] in ("flagged", "failed") and t["test_conv_one_filter"]["points"] == 0
+        # flagged when its values were right; a wrong or slow answer keeps its status and gets the flag too
+        assert t["test_conv_one_filter"]["status"] != "passed" and t["test_conv_one_filter"]["points"] == 0
         assert "calls tensorflow" in t["test_conv_one_filter"]["message"]
         assert [f["call"] for f in attacked["by"]["framework"]["03"]["flags"]] == ["tensorflow"]
         assert t["test_partial_maps"]["status"] == "passed"
