@@ -1,6 +1,11 @@
 """The grader and the exercise generator (instructors' tools; learners never import this).
 
-``exercises`` makes the student copies in ``exercises/`` from ``solutions/``;
-``grade`` grades a folder of submissions, running each in a fresh kernel
-(``kernel``) where ``guard`` switches the checks to recording.
+``exercises`` makes the student copies in ``exercises/`` from ``solutions/``.
+``grade`` grades a class: ``sources`` reads notebooks and finds their
+sources, ``planning`` decides what to run, ``runner`` runs each notebook in a
+fresh ``kernel`` inside a ``sandbox`` under ``limits`` (the kernel imports the
+read-only copy of convlib that ``view`` makes, and ``guard`` switches its checks
+to recording), ``judging`` reaches the verdicts in the grader's process,
+``honesty`` flags answers that call what they should write, ``results`` holds
+the outcome; ``cli`` is the command line, ``report`` and ``feedback`` the pages.
 """
