@@ -19,7 +19,7 @@ from .sources import find_notebooks
 __all__ = ["main", "format_report", "write_json_atomic", "printable"]
 
 ROOT = repo_root()
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def printable(text) -> str:
