@@ -246,7 +246,9 @@ def adversarial(tmp_path_factory):
     (root / "broken" / NB5).write_text("{not json")
     files = sorted(root.rglob("*.ipynb"))
     before = digest(files)
-    report = grade_paths([root], timeout=2, jobs=2)
+    # 20 s per cell: the endless loops always meet it, and an honest cell (well under 1 s) never does, however
+    # loaded the machine
+    report = grade_paths([root], timeout=20, jobs=2)
     results = {str(Path(nb["path"]).parent.name): nb for nb in report["notebooks"]}
     return {"results": results, "before": before, "after": digest(files), "report": report}
 
