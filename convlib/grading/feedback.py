@@ -12,6 +12,7 @@ line as well, so a learner learns *what* is wrong, not the hidden inputs.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from pathlib import Path
@@ -90,21 +91,24 @@ def _page(who, notebooks) -> str:
 
 
 def _safe_name(who: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", who).strip("._") or "learner"
-    return name[:100]
+    """A file name for ``who``'s page: the name itself when it is plain, else a plain form and a hash of it.
+
+    Two different learners never get the same file (``bob`` and ``_bob``, ``a b`` and ``a_b``).
+    """
+    plain = re.sub(r"[^A-Za-z0-9._-]+", "_", who).strip("._")[:80]
+    if plain == who and not re.search(r"-[0-9a-f]{16}$", who):
+        return plain
+    digest = hashlib.sha256(who.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return f"{plain or 'learner'}-{digest}"
 
 
 def write_feedback(report: dict, folder) -> list:
     """Write one HTML page per learner into ``folder`` (created); the paths written."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    written, used = [], set()
+    written = []
     for who, page in learner_pages(report).items():
-        name = _safe_name(who)
-        while name in used:
-            name += "_"
-        used.add(name)
-        path = folder / f"{name}.html"
+        path = folder / f"{_safe_name(who)}.html"
         path.write_text(page, encoding="utf-8")
         written.append(path)
     return written

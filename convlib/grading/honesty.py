@@ -7,7 +7,10 @@ task's answer may call::
 
     "metadata": {"convlib": {"may_call": ["convlib.correlate2d"]}, "nbgrader": {...}}
 
-(``[]``: numpy only; no ``may_call`` key: no restriction).  The grader reads
+(``[]``: numpy only; no ``may_call`` key: no restriction).  The list may
+also name a framework module (``"tensorflow"``, ``"keras"``, ``"torch"``,
+``"jax"``, ``"scipy"``): without it, any use of that module in the answer
+(``tf.nn.conv2d``, ``torch.conv2d``, ...) is flagged the same way.  The grader reads
 the learner's code -- it does not run it for this -- and finds every reference
 to a convlib function from the functions the test checks, and from the
 learner's functions those call (transitively): ``convlib.conv2d(...)``,
@@ -19,9 +22,12 @@ excepted) costs the task its points -- status ``flagged``, with a message naming
 the call -- and adds an entry to the notebook's ``"flags"``.  An answer that
 failed anyway keeps its status and gets the flag too.
 
-What it cannot see: code that builds the name at run time (``getattr(convlib,
-"conv" + "2d")``), or values computed elsewhere and pasted in.  Read the code
-where that matters.
+Functions reached through a container (``TOOLS["c"] = convlib.correlate2d``)
+count, and so does a name built at run time (``getattr(convlib, "conv" +
+"2d")``, ``vars(convlib)[...]``): it is flagged as such.  Under
+:mod:`convlib.checks` only the ``check_*`` functions are exempt; anything
+else there is counted as the library it is.  What it cannot see: values
+computed elsewhere and pasted in.  Read the code where that matters.
 """
 
 from __future__ import annotations
@@ -31,20 +37,15 @@ import importlib
 import inspect
 
 from .notebooks import nbgrader_meta
+from .planning import learner_names, may_call, plan
 
 __all__ = ["may_call", "library_calls", "apply_honesty", "resolve", "allowed_sentence"]
 
 PACKAGE = "convlib"
 EXEMPT = ("convlib.checks", "convlib.grading")
-
-
-def may_call(test_cell) -> list | None:
-    """The convlib functions a test cell's task may call (``None``: no restriction)."""
-    meta = test_cell.get("metadata")
-    own = meta.get("convlib") if isinstance(meta, dict) else None
-    if isinstance(own, dict) and isinstance(own.get("may_call"), list):
-        return [str(n) for n in own["may_call"]]
-    return None
+#: Modules that compute convolutions for you: flagged unless a task's ``may_call`` names them.
+FRAMEWORKS = ("tensorflow", "keras", "torch", "jax", "scipy", "tf_keras")
+_WATCHED = (PACKAGE,) + FRAMEWORKS
 
 
 def resolve(dotted: str):
@@ -67,13 +68,21 @@ def resolve(dotted: str):
     return obj
 
 
-def _is_library_function(dotted: str, obj) -> bool:
-    if any(dotted == e or dotted.startswith(e + ".") for e in EXEMPT):
+def _exempt(dotted: str) -> bool:
+    """A check (``convlib.checks.check_conv2d``) or the grader: what a learner may call anywhere."""
+    if not any(dotted == e or dotted.startswith(e + ".") for e in EXEMPT):
         return False
-    if inspect.ismodule(obj) or obj is None:
+    return dotted.rsplit(".", 1)[-1].startswith("check_") or dotted.startswith("convlib.grading")
+
+
+def _is_library_function(dotted: str, obj) -> bool:
+    if _exempt(dotted) or inspect.ismodule(obj) or obj is None:
         return False
     module = getattr(obj, "__module__", "") or ""
-    if any(module == e or module.startswith(e + ".") for e in EXEMPT):
+    if module.startswith("convlib.grading"):
+        return False
+    name = getattr(obj, "__name__", "")
+    if module.startswith("convlib.checks") and isinstance(name, str) and name.startswith("check_"):
         return False
     return callable(obj) and module.split(".")[0] == PACKAGE
 
@@ -94,8 +103,8 @@ def _import_target(node) -> str | None:
     fn = node.func
     name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else None
     arg = node.args[0].value
-    if name in ("__import__", "import_module") and isinstance(arg, str) and arg.split(".")[0] == PACKAGE:
-        return arg if name == "import_module" else PACKAGE  # __import__("convlib.conv") returns convlib
+    if name in ("__import__", "import_module") and isinstance(arg, str) and arg.split(".")[0] in _WATCHED:
+        return arg if name == "import_module" else arg.split(".")[0]  # __import__("convlib.conv") returns convlib
     return None
 
 
@@ -107,14 +116,15 @@ class _Aliases(ast.NodeVisitor):
 
     def visit_Import(self, node):
         for a in node.names:
-            if a.name.split(".")[0] == PACKAGE:
+            top = a.name.split(".")[0]
+            if top in _WATCHED:
                 if a.asname:
                     self.aliases[a.asname] = a.name
                 else:
-                    self.aliases[PACKAGE] = PACKAGE
+                    self.aliases[top] = top
 
     def visit_ImportFrom(self, node):
-        if node.level == 0 and node.module and node.module.split(".")[0] == PACKAGE:
+        if node.level == 0 and node.module and node.module.split(".")[0] in _WATCHED:
             for a in node.names:
                 if a.name != "*":
                     self.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
@@ -184,12 +194,22 @@ def library_calls(functions, cells, allowed) -> list:
             if own and not own[0]:
                 continue
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                defs[stmt.name] = (label, stmt)
-            elif isinstance(stmt, ast.Assign):
-                for t in stmt.targets:
+                defs[stmt.name] = [(label, stmt)]
+            elif isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and stmt.value is not None:
+                for t in getattr(stmt, "targets", None) or [stmt.target]:
                     if isinstance(t, ast.Name):
-                        defs[t.id] = (label, stmt.value)
-    allowed_objs = [resolve(a) for a in allowed]
+                        defs[t.id] = [(label, stmt.value)]
+                    else:  # TOOLS["c"] = ..., box.f = ...: the container holds it too
+                        root = t
+                        while isinstance(root, (ast.Subscript, ast.Attribute)):
+                            root = root.value
+                        if isinstance(root, ast.Name):
+                            defs.setdefault(root.id, []).append((label, stmt.value))
+            elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):  # TOOLS.append(convlib.conv2d)
+                fn = stmt.value.func
+                if isinstance(fn, ast.Attribute) and isinstance(fn.value, ast.Name):
+                    defs.setdefault(fn.value.id, []).append((label, stmt.value))
+    allowed_objs = [resolve(a) for a in allowed if a.split(".")[0] == PACKAGE]
     found, seen_calls = [], set()
     todo, visited = list(functions), set()
     while todo:
@@ -197,29 +217,52 @@ def library_calls(functions, cells, allowed) -> list:
         if name in visited or name not in defs:
             continue
         visited.add(name)
-        label, node = defs[name]
-        local, bound = dict(aliases), _bound(node)
-        for sub in ast.walk(node):  # imports inside the function count too
-            if isinstance(sub, (ast.Import, ast.ImportFrom, ast.Assign)):
-                _Aliases(local).visit(sub)
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id in defs and \
-                    sub.id not in local and sub.id not in bound:
-                todo.append(sub.id)
-            if not isinstance(sub, (ast.Attribute, ast.Name, ast.Call)):
-                continue
-            dotted = _dotted(sub, local)
-            if not dotted:
-                continue
-            obj = resolve(dotted)
-            if not _is_library_function(dotted, obj) or any(obj is a for a in allowed_objs if a is not None):
-                continue
-            call = _public_name(dotted, obj)
-            key = (name, call)
-            if key not in seen_calls:
-                seen_calls.add(key)
-                found.append({"function": name, "call": call, "cell": label, "line": getattr(sub, "lineno", None)})
+        for label, node in defs[name]:
+            for name_, call, line in _references(node, aliases, defs, allowed, allowed_objs, todo):
+                key = (name, call)
+                if key not in seen_calls:
+                    seen_calls.add(key)
+                    found.append({"function": name, "call": call, "cell": label, "line": line})
     return found
+
+
+def _references(node, aliases, defs, allowed, allowed_objs, todo):
+    """``(name, call, line)`` for each disallowed reference in ``node``; the learner's names it uses go to ``todo``."""
+    local, bound = dict(aliases), _bound(node)
+    for sub in ast.walk(node):  # imports inside the function count too
+        if isinstance(sub, (ast.Import, ast.ImportFrom, ast.Assign)):
+            _Aliases(local).visit(sub)
+    for sub in ast.walk(node):
+        line = getattr(sub, "lineno", None)
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id in defs and \
+                sub.id not in local and sub.id not in bound:
+            todo.append(sub.id)
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in ("getattr", "vars") \
+                and sub.args:
+            target = _dotted(sub.args[0], local)
+            dynamic = sub.func.id == "vars" or len(sub.args) < 2 or not isinstance(sub.args[1], ast.Constant)
+            if target and dynamic and not _exempt(target):
+                yield None, f"{target} (a name built at run time)", line
+                continue
+        if isinstance(sub, ast.Attribute) and sub.attr == "__dict__":
+            target = _dotted(sub.value, local)
+            if target and not _exempt(target):
+                yield None, f"{target} (a name built at run time)", line
+                continue
+        if not isinstance(sub, (ast.Attribute, ast.Name, ast.Call)):
+            continue
+        dotted = _dotted(sub, local)
+        if not dotted:
+            continue
+        top = dotted.split(".")[0]
+        if top in FRAMEWORKS:
+            if top not in allowed:
+                yield None, top, line
+            continue
+        obj = resolve(dotted)
+        if not _is_library_function(dotted, obj) or any(obj is a for a in allowed_objs if a is not None):
+            continue
+        yield None, _public_name(dotted, obj), line
 
 
 def _allowed_text(allowed) -> str:
@@ -238,8 +281,6 @@ def allowed_sentence(allowed) -> str:
 
 def apply_honesty(result, source_cells, submission_cells) -> None:
     """Flag (and score 0) the tasks of ``result`` whose answers call convlib functions they may not."""
-    from .grade import learner_names, plan
-
     steps = plan(source_cells, submission_cells)
     cells = []
     for step in steps:

@@ -26,4 +26,4 @@ def show_path(path) -> str:
         rel = os.path.relpath(path)
     except ValueError:  # another drive (Windows)
         rel = str(path)
-    return str(Path(path).resolve()) if rel.startswith("..") else rel
+    return os.path.abspath(path) if rel.startswith("..") else rel  # abspath: a symbolic link keeps its own name

@@ -19,34 +19,19 @@ reference implementations never enter the kernel.
 
 from __future__ import annotations
 
-import builtins
-import ast
 import contextlib
 import io
 import json
 import warnings
 
 from ..checks.engine import collecting
-from ..checks.record import MIME, encode
+from ..checks.record import encode
+from .planning import learner_names
 
-__all__ = ["collect", "record_code", "records_of", "learner_names", "PRELUDE"]
+__all__ = ["collect", "record_code", "records_of", "PRELUDE"]
 
 #: The first code every grading kernel runs, before any submission code.
 PRELUDE = '__import__("convlib.grading.recorder", fromlist=["install"]).install()'
-
-
-def learner_names(test_code: str) -> set:
-    """Names a test cell reads but does not define: the learner's functions it checks."""
-    tree = ast.parse(test_code)
-    loaded, bound = set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-    return loaded - bound - set(dir(builtins))
 
 
 class _Named:

@@ -143,6 +143,11 @@ def render_html(report: dict, title: str = "Class report", timing: str | None = 
            f"<p class=summary>{len(learners)} learner{'s' * (len(learners) != 1)}, {n_nb} notebook"
            f"{'s' * (n_nb != 1)}, {_fmt(report['score'])} / {_fmt(report['max_score'])} points in all; mean score "
            f"{mean:.0f}%.{(' ' + e(timing)) if timing else ''}</p>"]
+    if report.get("isolation") == "not isolated":
+        out.append("<p class=problem><strong>NOT ISOLATED:</strong> graded with --no-sandbox; a submission could "
+                   "have changed any file or result.</p>")
+    elif report.get("isolation"):
+        out.append(f"<p>Each notebook ran in its own sandbox (limits: {e(str(report.get('limits')))}).</p>")
 
     out.append("<h2 id=reteach>What to reteach first: misconceptions</h2>")
     mis = report.get("misconceptions", [])

@@ -15,6 +15,11 @@ A PATH given to ``convlib grade`` is one of
   the zip's own name, or one folder holding several) is read from inside it.
 
 A notebook directly in a PATH folder has no learner.
+
+Symbolic links are never followed (a linked notebook or folder is reported
+as a problem, not graded), and every name a report shows goes through
+:func:`safe_name`: bytes that are not UTF-8 and control characters become
+visible escapes.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from pathlib import Path, PurePosixPath
 
 from .notebooks import show_path
 
-__all__ = ["Submission", "Collection", "collect", "MAX_ZIP_BYTES", "MAX_ZIP_FILES"]
+__all__ = ["Submission", "Collection", "collect", "safe_name", "MAX_ZIP_BYTES", "MAX_ZIP_FILES"]
 
 MAX_ZIP_BYTES = 512 * 2**20  # unpacked notebooks per zip
 MAX_ZIP_FILES = 5000
@@ -62,8 +67,39 @@ class Collection:
         self.cleanup()
 
 
-def _notebooks(folder: Path) -> list:
-    return [q for q in sorted(folder.rglob("*.ipynb")) if ".ipynb_checkpoints" not in q.parts]
+def safe_name(text) -> str:
+    """``text`` (a file or folder name) as reports show it: valid UTF-8, no control characters.
+
+    A byte that is not UTF-8 (which Python keeps as a lone surrogate) becomes
+    ``\\xNN``; a control character (an ANSI escape, a newline) ``\\xNN`` as well.
+    """
+    text = str(text)
+    raw = text.encode("utf-8", "surrogateescape")
+    out = raw.decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
+                   for c in out)
+
+
+def _notebooks(folder: Path, links=None) -> list:
+    """The notebooks under ``folder``, not following symbolic links (each link found is added to ``links``)."""
+    found = []
+    for top, dirs, files in os.walk(folder, followlinks=False):
+        dirs.sort()
+        for d in list(dirs):
+            if d == ".ipynb_checkpoints":
+                dirs.remove(d)
+            elif os.path.islink(os.path.join(top, d)):
+                dirs.remove(d)
+                if links is not None:
+                    links.append(Path(top) / d)
+        for name in sorted(files):
+            path = Path(top) / name
+            if path.is_symlink():
+                if links is not None and name.endswith(".ipynb"):
+                    links.append(path)
+            elif name.endswith(".ipynb"):
+                found.append(path)
+    return sorted(found)
 
 
 def _root(folder: Path, zip_stem: str | None = None) -> Path:
@@ -87,19 +123,19 @@ def _root(folder: Path, zip_stem: str | None = None) -> Path:
         return folder
 
 
-def _from_folder(folder: Path, shown_root: str, zip_stem=None) -> list:
+def _from_folder(folder: Path, shown_root: str, zip_stem=None, links=None) -> list:
     root = _root(folder, zip_stem)
     out = []
-    for nb in _notebooks(folder):
+    for nb in _notebooks(folder, links):
         try:
             rel = nb.relative_to(root)
         except ValueError:  # outside the learners' root (e.g. next to submitted/): no learner
             rel = None
-        shown = os.path.join(shown_root, str(nb.relative_to(folder)))
+        shown = safe_name(os.path.join(shown_root, str(nb.relative_to(folder))))
         if rel is not None and len(rel.parts) > 1:
             learner = rel.parts[0]
-            lpath = os.path.join(shown_root, str((root / learner).relative_to(folder)))
-            out.append(Submission(nb, shown, learner, lpath))
+            lpath = safe_name(os.path.join(shown_root, str((root / learner).relative_to(folder))))
+            out.append(Submission(nb, shown, safe_name(learner), lpath))
         else:
             out.append(Submission(nb, shown, None))
     return out
@@ -151,6 +187,10 @@ def collect(paths) -> Collection:
     """
     subs, missing, problems, tmps = [], [], [], []
     for p in map(Path, paths):
+        links = []
+        if p.is_symlink() and p.suffix.lower() in (".ipynb", ".zip"):
+            problems.append((p, "a symbolic link: not followed"))
+            continue
         if p.is_file() and p.suffix.lower() == ".zip":
             tmp = Path(tempfile.mkdtemp(prefix="convlib-zip-"))
             tmps.append(tmp)
@@ -161,11 +201,12 @@ def collect(paths) -> Collection:
                 continue
             subs += _from_folder(folder, show_path(p), zip_stem=p.stem)
         elif p.is_dir():
-            subs += _from_folder(p, show_path(p))
+            subs += _from_folder(p, show_path(p), links=links)
         elif p.is_file():
-            subs.append(Submission(p, show_path(p), None))
+            subs.append(Submission(p, safe_name(show_path(p)), None))
         else:
             missing.append(p)
+        problems += [(link, "a symbolic link: not followed") for link in links]
     seen, unique = set(), []
     for s in subs:
         key = s.path.resolve()

@@ -38,7 +38,10 @@ def graded(tmp_path_factory):
     manifest = make_class(root / "submissions", LEARNERS)
     out = root / "out"
     out.mkdir()
-    code = main([str(root / "submissions"), "--jobs", "2", "--timeout", "10", "--json", str(out / "grades.json"),
+    # The memory limit (1024 MB, in a cgroup where there is one) stops the 1 GB-at-a-time bomb long before the
+    # per-cell time limit could: the bomb does not race the clock, however slow the machine.
+    code = main([str(root / "submissions"), "--jobs", "2", "--timeout", "30", "--memory", "1024",
+                 "--json", str(out / "grades.json"),
                  "--report", str(out / "report.html"), "--feedback", str(out / "feedback")])
     report = json.loads((out / "grades.json").read_text())
     nbs = {(nb["learner"], Path(nb["path"]).stem[:2]): nb for nb in report["notebooks"]}

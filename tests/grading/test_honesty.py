@@ -42,8 +42,25 @@ def test_allowed_functions_numpy_and_unrelated_code_are_not_flagged():
     cells = [SETUP, ("answer", "def f(x):\n    cols = np.zeros(3)\n    return cols\n"),
              ("a cell you added", "cols = convlib.im2col(np.zeros((3, 3, 1)), (2, 2))\n")]
     assert library_calls(["f"], cells, []) == []
-    # a reference the learner cannot reach by name is not seen (documented)
-    assert calls("def f(x, w, b):\n    return getattr(convlib, 'conv' + '2d')(x, w, b)\n") == []
+    # a constant getattr is an ordinary reference; an allowed framework is not flagged
+    assert calls("def f(x, k):\n    return getattr(convlib, 'correlate2d')(x, k)\n", ["convlib.correlate2d"]) == []
+    assert calls("import tensorflow as tf\ndef f(x):\n    return tf.constant(x)\n", ["tensorflow"]) == []
+
+
+@pytest.mark.parametrize("code, call", [
+    ("def f(x, w, b):\n    return getattr(convlib, 'conv' + '2d')(x, w, b)\n", "convlib (a name built at run time)"),
+    ("def f(x, w, b):\n    return vars(convlib)['conv2d'](x, w, b)\n", "convlib (a name built at run time)"),
+    ("def f(x, w, b):\n    return convlib.__dict__['conv2d'](x, w, b)\n", "convlib (a name built at run time)"),
+    ("TOOLS = {}\nTOOLS['c'] = convlib.conv2d\ndef f(x, w, b):\n    return TOOLS['c'](x, w, b)\n", "convlib.conv2d"),
+    ("TOOLS = []\nTOOLS.append(convlib.conv2d)\ndef f(x, w, b):\n    return TOOLS[0](x, w, b)\n", "convlib.conv2d"),
+    ("from convlib.checks.many_filters import _conv2d\ndef f(x, w, b):\n    return _conv2d(x, w, b)\n",
+     "convlib.conv2d"),
+    ("import tensorflow as tf\ndef f(x, w, b):\n    return tf.nn.conv2d(x, w, 1, 'VALID').numpy()\n", "tensorflow"),
+    ("def f(x, w, b):\n    import torch\n    return torch.conv2d(x, w)\n", "torch"),
+    ("def f(x, w, b):\n    return __import__('scipy.signal').signal.correlate(x, w)\n", "scipy"),
+])
+def test_back_doors_and_frameworks_are_flagged(code, call):
+    assert calls(code) == [call]
 
 
 def test_every_task_of_the_solutions_states_what_it_may_call_and_says_so():

@@ -1,0 +1,69 @@
+"""The grader's defences that need no kernel: the refusal without a sandbox, safe names, feedback file names."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from convlib.grading import cli, sandbox
+from convlib.grading.cli import printable
+from convlib.grading.feedback import _safe_name, write_feedback
+from convlib.grading.submissions import collect, safe_name
+from convlib.grading.view import build_view
+
+
+def test_without_bubblewrap_the_grader_refuses_and_names_the_package(monkeypatch, capsys):
+    monkeypatch.setattr(sandbox, "_checked", {"problem": "bubblewrap (bwrap) is not installed"})
+    assert cli.main(["solutions/05-output-size-and-same.ipynb"]) == 2
+    err = capsys.readouterr().err
+    assert "apt-get install bubblewrap" in err and "dnf install bubblewrap" in err and "--no-sandbox" in err
+
+
+def test_the_sandbox_command_line_hides_the_repository_and_isolates():
+    argv = sandbox.bwrap_argv(["python"], ro_dirs=["/x/view"], rw_dirs=["/dev/shm/k"], env={"HOME": sandbox.HOME})
+    joined = " ".join(argv)
+    for flag in ("--unshare-all", "--die-with-parent", "--new-session", "--clearenv", "--uid 65534"):
+        assert flag in joined
+    assert "--share-net" not in argv
+    assert ("--ro-bind", "/x/view") == tuple(argv[argv.index("/x/view") - 1: argv.index("/x/view") + 1])
+    assert argv.count("--tmpfs") == 3 and argv.count("--size") == 3  # home, /tmp, /dev/shm: all capped
+    assert "/work" not in joined and str(cli.ROOT) not in joined
+
+
+def test_the_kernels_convlib_holds_no_grader_but_the_recorder(tmp_path):
+    view = build_view(tmp_path / "v", ["correlate2d"])
+    grading = sorted(p.name for p in (view / "convlib" / "grading").iterdir())
+    assert grading == ["__init__.py", "recorder.py"]
+    assert not (view / "convlib" / "bench").exists() and not (view / "convlib" / "figures").exists()
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("alice", "alice"), ("\x1b[31mred", "\\x1b[31mred"), ("a\nTOTAL 9", "a\\x0aTOTAL 9"),
+    (b"bad\xff".decode("utf-8", "surrogateescape"), "bad\\xff"), ("Zoë", "Zoë"),
+])
+def test_names_are_shown_safely(raw, shown):
+    assert safe_name(raw) == shown
+    assert "\x1b" not in printable(raw) and "\n" not in printable(raw)
+
+
+def test_feedback_file_names_never_collide(tmp_path):
+    names = ["bob", "_bob", "bob_", "a b", "a_b", "bob-" + "0" * 16, ".bob"]
+    assert len({_safe_name(n) for n in names}) == len(names)
+    report = {"notebooks": [{"learner": n, "path": f"{n}/x.ipynb", "source": "x.ipynb", "score": 1,
+                             "max_score": 1, "status": "graded", "tests": []} for n in names]}
+    pages = write_feedback(report, tmp_path / "fb")
+    assert len(pages) == len(names)
+    assert "Feedback for bob<" in (tmp_path / "fb" / "bob.html").read_text()
+
+
+def test_symbolic_links_are_reported_not_followed(tmp_path):
+    (tmp_path / "alice").mkdir()
+    nb = tmp_path / "alice" / "05.ipynb"
+    nb.write_text(json.dumps({"cells": [], "metadata": {}}))
+    (tmp_path / "mallory").mkdir()
+    (tmp_path / "mallory" / "05.ipynb").symlink_to(nb)
+    (tmp_path / "eve").symlink_to(tmp_path / "alice")
+    with collect([tmp_path]) as found:
+        assert [s.learner for s in found.submissions] == ["alice"]
+        assert sorted(p.name for p, why in found.problems if "symbolic link" in why) == ["05.ipynb", "eve"]
