@@ -36,6 +36,7 @@ class NotebookResult:
     flags: list = field(default_factory=list)  # honesty flags (convlib.grading.honesty)
     learner: str | None = None
     limits: str | None = None  # how the kernel's limits were enforced: "cgroup" or "rlimit"
+    predictions: dict = field(default_factory=dict)  # the learner's guesses before the lesson (grading.predictions)
 
     @property
     def score(self) -> float:
@@ -50,7 +51,8 @@ class NotebookResult:
                 "status": self.status, "source": self.source,
                 "tests": [{**asdict(t), "points": num(t.points), "max_points": num(t.max_points)}
                           for t in self.tests],
-                "flags": list(self.flags), "learner": self.learner, "limits": self.limits}
+                "flags": list(self.flags), "learner": self.learner, "limits": self.limits,
+                "predictions": dict(self.predictions)}
 
 
 

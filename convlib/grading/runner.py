@@ -13,6 +13,7 @@ from pathlib import Path
 from ..checks.record import MIME
 from .judging import judge
 from .planning import plan
+from .predictions import read_predictions
 from .recording import PRELUDE, collect, record_code, records_of
 from .results import NotebookResult, TestResult, Verdict
 from .notebooks import nbgrader_meta, show_path
@@ -204,6 +205,7 @@ def _grade_notebook(path, sources, timeout, content, limits, notebook_timeout, v
     if src is None:
         return NotebookResult(show_path(path), None, "no source")
     result = NotebookResult(show_path(path), show_path(src.path))
+    result.predictions = read_predictions(cells, src.exercise)  # read from the text, never run
     result.tests = _tests_of(src, "not run", "")
     by_id = {t.grade_id: t for t in result.tests}
     try:
