@@ -1,25 +1,28 @@
 """The course as a newcomer first sees it: a fresh clone, opened with the README's command.
 
-tests/test_ui.py runs notebooks whose outputs it clears first.  Here nothing
+tests/course/test_ui.py runs notebooks whose outputs it clears first.  Here nothing
 is cleared and nothing is run: the notebooks are copied exactly as committed
 (stored outputs and widget state included) into a new folder with a new,
 empty Jupyter data directory, so JupyterLab has never seen them and does not
 trust them -- as on a learner's machine right after ``git clone``.  JupyterLab
 is started with the README's own open command (read from the README, plus the
-flags a test needs: no browser, a free port, a token), and a real Chromium
-checks that
+flags a test needs: no browser, 127.0.0.1, a free port, a token; run as root,
+the README's command for root, whose ``--allow-root`` the test does not add
+itself), and a real Chromium checks that
 
-- the command roots the file browser at the repository (``notebooks/`` and
-  ``exercises/`` both reachable) and opens the setup check;
+- the command roots the file browser at the repository and opens the setup
+  check, and the first page, the address JupyterLab opens, shows
+  ``notebooks/`` and ``exercises/`` in the file browser;
 - before any cell runs, each stored widget shows convlib's friendly sentence
   (``convlib.widgets.FALLBACK_TEXT``), never a raw ``VBox(children=...`` repr,
   in the setup check and in the stride/padding explorer.
 
-Marked ``ui`` like tests/test_ui.py, with the same skip-locally, fail-in-CI rule.
+Marked ``ui`` like tests/course/test_ui.py, with the same skip-locally, fail-in-CI rule.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -29,19 +32,25 @@ import pytest
 
 from convlib.widgets import FALLBACK_TEXT
 from tests.course.test_ui import (  # noqa: F401  (fixtures)
-    NOTEBOOK, ROOT, SCREENSHOTS, STARTUP_TIMEOUT_S, Lab, browser, running_lab, sync_playwright,
+    NOTEBOOK, ROOT, SCREENSHOTS, STARTUP_TIMEOUT_S, Lab, browser, kernel_status, running_lab, sync_playwright, wait_for,
 )
 
 pytestmark = pytest.mark.ui
 
 
-def readme_open_command() -> list[str]:
-    """The ``jupyter lab ...`` line of the README's quick start, as arguments."""
+def readme_open_command(as_root: bool | None = None) -> list[str]:
+    """The README quick start's ``jupyter lab ...`` command, as arguments: the one in its code block, or,
+    as root, the one in the text that adds ``--allow-root`` (JupyterLab refuses root without it)."""
+    if as_root is None:
+        as_root = os.geteuid() == 0
     text = (ROOT / "README.md").read_text()
     quick = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
-    lines = [ln.split("#", 1)[0].strip() for ln in quick.splitlines()]
-    commands = [ln for ln in lines if ln.startswith("jupyter lab")]
-    assert len(commands) == 1, f"the quick start should have one `jupyter lab` command, found {commands}"
+    block = re.search(r"```bash\n(.*?)```", quick, flags=re.S)[1]
+    commands = [ln.split("#", 1)[0].strip() for ln in block.splitlines() if ln.startswith("jupyter lab")]
+    assert len(commands) == 1, f"the quick start's code should have one `jupyter lab` command, found {commands}"
+    if as_root:
+        commands = [c for c in re.findall(r"`(jupyter lab [^`]*)`", quick) if "--allow-root" in c.split()]
+        assert len(commands) == 1, f"the quick start should say once how to open the course as root, found {commands}"
     return shlex.split(commands[0])
 
 
@@ -53,7 +62,7 @@ def fresh_lab(tmp_path_factory, sync_playwright):
     for folder in ("notebooks", "exercises", "solutions", "docs"):
         shutil.copytree(ROOT / folder, clone / folder)
     shutil.copy(ROOT / "README.md", clone / "README.md")
-    with running_lab(base, clone, readme_open_command()) as running:
+    with running_lab(base, clone, readme_open_command(), allow_root=False) as running:
         yield running
 
 
@@ -65,6 +74,13 @@ def opened_path(runtime: Path) -> str:
     match = re.search(r"/lab/tree/([^\"'?]+)", text)
     assert match, f"the browser-open file names no file: {text[:500]}"
     return match.group(1)
+
+
+def first_page(runtime: Path) -> str:
+    """The page JupyterLab would open in the learner's browser: its browser-open file, which sends the
+    browser on to the opened notebook with the token."""
+    (page,) = sorted(runtime.glob("jpserver-file-to-run-*-open.html"))
+    return page.as_uri()
 
 
 @pytest.fixture
@@ -95,7 +111,9 @@ def _stored_widget_texts(page) -> list[str]:
 def test_untrusted_notebook_shows_the_friendly_text_before_a_run(fresh_lab, fresh_page, relpath, workspace):
     lab, _ = fresh_lab
     _open(fresh_page, lab, relpath, workspace)
-    fresh_page.wait_for_timeout(1500)  # let JupyterLab settle any widget state it would restore
+    # Once the kernel is idle and connected, JupyterLab has restored what widget state it would restore.
+    wait_for(fresh_page, lambda: kernel_status(fresh_page) == "idle" and lab.kernel_ready(relpath), STARTUP_TIMEOUT_S,
+             f"the kernel of {relpath} to be idle and connected")
     texts = _stored_widget_texts(fresh_page)
     shown = "\n".join(texts)
     SCREENSHOTS.mkdir(exist_ok=True)
@@ -115,10 +133,10 @@ def test_readme_open_command_shows_the_whole_course_at_the_setup_check(fresh_lab
     contents = lab.api("contents")
     names = {item["name"] for item in contents["content"]}
     assert {"notebooks", "exercises", "README.md"} <= names, names  # the file browser's root is the repository
-    fresh_page.goto(f"{lab.url}lab/workspaces/fresh-root/tree/notebooks/00-setup-check.ipynb?reset&token={lab.token}",
-                    wait_until="domcontentloaded")
+    # What the learner's browser shows first: the browser-open page, then the notebook, with no click in between.
+    fresh_page.goto(first_page(runtime), wait_until="domcontentloaded")
     fresh_page.locator(NOTEBOOK).locator(".jp-Cell").first.wait_for()
-    fresh_page.locator(".jp-BreadCrumbs-home").first.click()  # the file browser's top folder
+    assert fresh_page.url.startswith(lab.url), fresh_page.url
     listing = fresh_page.locator(".jp-DirListing-content .jp-DirListing-itemName")
     listing.filter(has_text="exercises").first.wait_for()
     items = {listing.nth(i).inner_text().strip() for i in range(listing.count())}
