@@ -208,7 +208,7 @@ class Lab:
 
     def api(self, path: str):
         req = urllib.request.Request(f"{self.url}api/{path}", headers={"Authorization": f"token {self.token}"})
-        with urllib.request.urlopen(req, timeout=10) as r:
+        with urllib.request.urlopen(req, timeout=STARTUP_TIMEOUT_S) as r:  # a loaded server answers late, not never
             return json.load(r)
 
     def kernel_ready(self, notebook: str) -> bool:

@@ -62,7 +62,10 @@ def fresh_lab(tmp_path_factory, sync_playwright):
     for folder in ("notebooks", "exercises", "solutions", "docs"):
         shutil.copytree(ROOT / folder, clone / folder)
     shutil.copy(ROOT / "README.md", clone / "README.md")
-    with running_lab(base, clone, readme_open_command(), allow_root=False) as running:
+    # The README's command, but on 127.0.0.1 only: a test server never listens beyond this machine (the
+    # command for root says --ip=0.0.0.0, for a container; running_lab sets the address, once).
+    command = [arg for arg in readme_open_command() if not arg.startswith("--ip=")]
+    with running_lab(base, clone, command, allow_root=False) as running:
         yield running
 
 
