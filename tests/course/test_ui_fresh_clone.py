@@ -10,9 +10,9 @@ flags a test needs: no browser, 127.0.0.1, a free port, a token; run as root,
 the README's command for root, whose ``--allow-root`` the test does not add
 itself), and a real Chromium checks that
 
-- the command roots the file browser at the repository and opens the setup
-  check, and the first page, the address JupyterLab opens, shows
-  ``notebooks/`` and ``exercises/`` in the file browser;
+- the first page, the address the command opens, shows ``notebooks/`` and
+  ``exercises/`` in the file browser (the repository is its root), and the
+  setup check opens from there with two double-clicks;
 - before any cell runs, each stored widget shows convlib's friendly sentence
   (``convlib.widgets.FALLBACK_TEXT``), never a raw ``VBox(children=...`` repr,
   in the setup check and in the stride/padding explorer.
@@ -69,21 +69,12 @@ def fresh_lab(tmp_path_factory, sync_playwright):
         yield running
 
 
-def opened_path(runtime: Path) -> str:
-    """The file JupyterLab opens in the browser (it writes that page to jpserver-file-to-run-PID-open.html)."""
-    pages = sorted(runtime.glob("jpserver-file-to-run-*-open.html"))
-    assert pages, f"JupyterLab wrote no browser-open file in {runtime}"
-    text = pages[0].read_text()
-    match = re.search(r"/lab/tree/([^\"'?]+)", text)
-    assert match, f"the browser-open file names no file: {text[:500]}"
-    return match.group(1)
-
-
 def first_page(runtime: Path) -> str:
-    """The page JupyterLab would open in the learner's browser: its browser-open file, which sends the
-    browser on to the opened notebook with the token."""
-    (page,) = sorted(runtime.glob("jpserver-file-to-run-*-open.html"))
-    return page.as_uri()
+    """The page JupyterLab opens in the learner's browser: the browser-open file it writes (for a file to
+    open, jpserver-file-to-run-PID-open.html, else jpserver-PID-open.html), which sends the browser on, token included."""
+    pages = sorted(runtime.glob("jpserver-file-to-run-*-open.html")) or sorted(runtime.glob("jpserver-*-open.html"))
+    assert len(pages) == 1, f"JupyterLab's browser-open files in {runtime}: {pages}"
+    return pages[0].as_uri()
 
 
 @pytest.fixture
@@ -130,19 +121,23 @@ def test_untrusted_notebook_shows_the_friendly_text_before_a_run(fresh_lab, fres
     assert all(t.strip() == FALLBACK_TEXT for t in friendly), friendly
 
 
-def test_readme_open_command_shows_the_whole_course_at_the_setup_check(fresh_lab, fresh_page):
+def test_readme_open_command_shows_the_whole_course_first(fresh_lab, fresh_page):
     lab, runtime = fresh_lab
-    assert opened_path(runtime) == "notebooks/00-setup-check.ipynb"
-    contents = lab.api("contents")
-    names = {item["name"] for item in contents["content"]}
-    assert {"notebooks", "exercises", "README.md"} <= names, names  # the file browser's root is the repository
-    # What the learner's browser shows first: the browser-open page, then the notebook, with no click in between.
+    assert {"notebooks", "exercises", "README.md"} <= {item["name"] for item in lab.api("contents")["content"]}
+    # What the learner's browser shows first: the browser-open page, then JupyterLab, with no click in between.
     fresh_page.goto(first_page(runtime), wait_until="domcontentloaded")
-    fresh_page.locator(NOTEBOOK).locator(".jp-Cell").first.wait_for()
-    assert fresh_page.url.startswith(lab.url), fresh_page.url
     listing = fresh_page.locator(".jp-DirListing-content .jp-DirListing-itemName")
     listing.filter(has_text="exercises").first.wait_for()
+    assert fresh_page.url.startswith(lab.url), fresh_page.url
     items = {listing.nth(i).inner_text().strip() for i in range(listing.count())}
     SCREENSHOTS.mkdir(exist_ok=True)
     fresh_page.screenshot(path=SCREENSHOTS / "fresh-clone-file-browser.png")
     assert {"notebooks", "exercises"} <= items, items
+    # The README's next step: open the setup check from the file browser.
+    listing.filter(has_text=re.compile(r"^\s*notebooks\s*$")).first.dblclick()
+    setup = listing.filter(has_text="00-setup-check.ipynb").first
+    setup.wait_for()
+    setup.dblclick()
+    first_cell = fresh_page.locator(NOTEBOOK).locator(".jp-Cell").first
+    wait_for(fresh_page, lambda: "Setup check" in first_cell.inner_text(), STARTUP_TIMEOUT_S,
+             "the setup check's title in the opened notebook")  # its markdown renders after the cell appears
