@@ -1,4 +1,8 @@
-"""The benchmark's machinery on a tiny suite: structure, sane numbers, no speed thresholds."""
+"""The benchmark's machinery on a tiny suite: structure and numbers that agree with each other, no speed thresholds.
+
+A measured time is only asked to be a real, positive duration: how long anything takes depends on the machine
+and its load, so no assert compares a time with a limit (the benchmark command reports them).
+"""
 
 import json
 import math
@@ -64,6 +68,7 @@ def test_time_methods_returns_a_median_per_method():
         bench.time_methods((1, 8, 8, 2), (3, 3, 2, 3), repeats=0)
 
 
+@pytest.mark.slow  # the module's tiny suite, TensorFlow included, takes ~10 s
 def test_json_holds_every_result_key(results):
     text = json.dumps(results)  # plain JSON types only
     back = json.loads(text)
@@ -77,6 +82,7 @@ def test_json_holds_every_result_key(results):
     assert "version" in machine["tensorflow"] and "onednn" in machine["tensorflow"]
 
 
+@pytest.mark.slow  # the module's tiny suite, TensorFlow included, takes ~10 s
 def test_every_method_has_sane_timings(results):
     for case in results["cases"]:
         methods = case["methods"]
@@ -85,11 +91,13 @@ def test_every_method_has_sane_timings(results):
         assert methods["matmul"]["matmul_fraction"] == pytest.approx(1.0)
         for name, r in methods.items():
             assert len(r["times_ms"]) == REPEATS, name
-            assert 0 < min(r["times_ms"]) <= r["median_ms"] <= max(r["times_ms"]) < 60_000, name
+            assert all(math.isfinite(t) for t in r["times_ms"]), name
+            assert 0 < min(r["times_ms"]) <= r["median_ms"] <= max(r["times_ms"]), name
             assert r["gflops"] == pytest.approx(case["gflop"] / (r["median_ms"] / 1e3)), name
             assert r["vs_tf"] == pytest.approx(r["median_ms"] / methods["tf"]["median_ms"]), name
 
 
+@pytest.mark.slow  # the module's tiny suite, TensorFlow included, takes ~10 s
 def test_memory_numbers_are_sane(results):
     for case in results["cases"]:
         m = case["methods"]
@@ -101,6 +109,7 @@ def test_memory_numbers_are_sane(results):
         assert 0 < m["gemm"]["peak_extra_bytes"] <= DEFAULT_BUFFER_BYTES + 2 * x_bytes + 64 * 1024
 
 
+@pytest.mark.slow  # the module's tiny suite, TensorFlow included, takes ~10 s
 def test_headline_numbers_summarise_the_cases(results):
     gemm = [c["methods"]["gemm"] for c in results["cases"]]
     geo = math.exp(np.mean([math.log(g["vs_tf"]) for g in gemm]))
@@ -108,15 +117,16 @@ def test_headline_numbers_summarise_the_cases(results):
     frac = math.exp(np.mean([math.log(g["matmul_fraction"]) for g in gemm]))
     assert results["gemm_peak_fraction_geomean"] == pytest.approx(frac)
     assert results["gemm_peak_extra_bytes"] == max(g["peak_extra_bytes"] for g in gemm)
-    assert results["widget_update_ms"] is None or 0 < results["widget_update_ms"] < 10_000
+    assert results["widget_update_ms"] is None or 0 < results["widget_update_ms"] < math.inf
 
 
 def test_widget_update_is_timed_against_the_explorer():
     pytest.importorskip("ipywidgets")
     ms = bench.widget_update_ms(repeats=1)
-    assert ms is not None and 0 < ms < 10_000
+    assert ms is not None and 0 < ms < math.inf
 
 
+@pytest.mark.slow  # the module's tiny suite, TensorFlow included, takes ~10 s
 def test_table_names_every_case_and_method(results):
     table = bench.format_table(results)
     for case in results["cases"]:
@@ -126,11 +136,12 @@ def test_table_names_every_case_and_method(results):
     assert "target <= 1.3" in table and "machine:" in table
 
 
+@pytest.mark.slow  # the module's tiny suite, TensorFlow included, takes ~10 s
 def test_the_report_has_one_redraw_row_per_explorer(results):
     pytest.importorskip("ipywidgets")
     redraws = results["explorer_redraw_ms"]
     assert set(redraws) == {"channel_sum", "im2col_link", "sliding_window", "groups"}
-    assert all(0 < ms < 10_000 for ms in redraws.values())
+    assert all(0 < ms < math.inf for ms in redraws.values())
     table = bench.format_table(results)
     assert "explorer redraw, median at the largest preset" in table
     for name, ms in redraws.items():

@@ -22,6 +22,7 @@ import pytest
 from tests.course.test_ui import (  # noqa: F401  (fixtures)
     SCREENSHOTS, WIDGET_TIMEOUT_S, assert_no_errors, browser, lab, open_notebook, page, page_geometry, png_hash, press_slider,
     run_all_cells, slider, slider_value, sync_playwright, wait_for, widget_cell,
+    new_picture,
 )
 
 pytestmark = pytest.mark.ui
@@ -41,22 +42,30 @@ class Recorder:
         return png_hash(self.image, path.with_name(path.stem + "-picture.png"))
 
 
+def picture(out):
+    return out.locator("img.widget-image").first
+
+
 def press_button(out, text: str) -> None:
-    """Choose a toggle button with the keyboard: focus it, press Enter."""
+    """Choose a toggle button with the keyboard: focus it, press Enter; wait for the new picture."""
     button = out.locator(".widget-toggle-buttons button", has_text=re.compile(rf"^\s*{re.escape(text)}\s*$"))
-    button.focus()
-    button.press("Enter")
-    wait_for(out.page, lambda: "mod-active" in (button.get_attribute("class") or ""), WIDGET_TIMEOUT_S,
-             f"button {text!r} to be chosen")
+    with new_picture(out.page, picture(out), f"the picture after {text!r}"):
+        button.focus()
+        button.press("Enter")
+        wait_for(out.page, lambda: "mod-active" in (button.get_attribute("class") or ""), WIDGET_TIMEOUT_S,
+                 f"button {text!r} to be chosen")
 
 
 def move(page, out, name: str, key: str = "ArrowRight", times: int = 1) -> int:
+    """Move a slider ``times`` steps, one key press and its redrawn picture at a time."""
     s = slider(out, name)
-    before = slider_value(s)
-    press_slider(s, key, times)
-    step = times if key == "ArrowRight" else -times
-    wait_for(page, lambda: slider_value(s) == before + step, WIDGET_TIMEOUT_S, f"{name} to move")
-    return before + step
+    step = 1 if key == "ArrowRight" else -1
+    for _ in range(times):
+        before = slider_value(s)
+        with new_picture(page, picture(out), f"the picture to follow {name}"):
+            press_slider(s, key)
+            wait_for(page, lambda: slider_value(s) == before + step, WIDGET_TIMEOUT_S, f"{name} to move")
+    return slider_value(s)
 
 
 def text_of(out, selector: str) -> str:
@@ -107,9 +116,10 @@ def test_channel_sum_explorer(lab, page):
     # play: steps on its own, at a readable pace; pause it again
     play = out.locator(".widget-play button").first
     play.focus()
-    play.press("Enter")
-    wait_for(page, lambda: f"y[{i}, {j}, 0]" not in total(), 6, "play to step to the next pixel")
-    play.press("Enter")  # the same button pauses
+    with new_picture(page, picture(out), "the picture of play's next pixel"):
+        play.press("Enter")
+        wait_for(page, lambda: f"y[{i}, {j}, 0]" not in total(), WIDGET_TIMEOUT_S, "play to step to the next pixel")
+        play.press("Enter")  # the same button pauses
     m = re.search(r"y\[(\d), (\d), 0\] = .* = (-?\d+)", total())
     pi, pj, value = int(m[1]), int(m[2]), int(m[3])
     assert value == int(channel_sum_state(x, w, b, position=(pi, pj)).value)
@@ -219,16 +229,18 @@ def test_groups_explorer(lab, page):
     handle = s.locator(".noUi-handle")
     handle.focus()
     for g in (2, 4, 8):
-        handle.press("ArrowRight")
         want = convlib.conv2d_counts(8, 8, 3, (8, 8), groups=g)
-        wait_for(page, lambda: params() == want.params, WIDGET_TIMEOUT_S, f"the parameters of groups={g}")
+        with new_picture(page, picture(out), f"the picture of groups={g}"):
+            handle.press("ArrowRight")
+            wait_for(page, lambda: params() == want.params, WIDGET_TIMEOUT_S, f"the parameters of groups={g}")
         assert int(text_of(out, ".gr-macs")) == want.macs
         pictures.append(rec.shot(f"groups-{g}"))
     box = out.locator(".widget-checkbox input")
     box.focus()
-    box.press("Space")
     want = convlib.separable_counts(8, 8, 3, (8, 8))
-    wait_for(page, lambda: params() == want.params, WIDGET_TIMEOUT_S, "the separable layer's parameters")
+    with new_picture(page, picture(out), "the separable layer's picture"):
+        box.press("Space")
+        wait_for(page, lambda: params() == want.params, WIDGET_TIMEOUT_S, "the separable layer's parameters")
     assert "depthwise-separable" in out.inner_text()
     pictures.append(rec.shot("separable"))
     assert len(set(pictures)) == len(pictures), "a control did not change the picture"
@@ -264,7 +276,6 @@ def test_geometry_explorer_convention_switch(lab, page):
         wait_for(page, lambda: note() == expected, WIDGET_TIMEOUT_S, f"the page to say {expected!r}")
         (t, b), (l, r) = pads = tuple(same_pads(n, k, g["stride"], g["dilation"], convention) for n, k in zip(hw, khw))
         assert text_of(out, ".same-pads") == f"'same' pads top {t}, bottom {b}, left {l}, right {r}"
-        page.wait_for_timeout(300)  # the picture arrives in the same kernel update as the text
         picture = rec.shot(convention)
         if convention in pictures:  # back to TensorFlow's split: the same picture again
             assert picture == pictures[convention]

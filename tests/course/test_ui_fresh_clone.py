@@ -1,16 +1,18 @@
 """The course as a newcomer first sees it: a fresh clone, opened with the README's command.
 
-tests/test_ui.py runs notebooks whose outputs it clears first.  Here nothing
+tests/course/test_ui.py runs notebooks whose outputs it clears first.  Here nothing
 is cleared and nothing is run: the notebooks are copied exactly as committed
 (stored outputs and widget state included) into a new folder with a new,
 empty Jupyter data directory, so JupyterLab has never seen them and does not
 trust them -- as on a learner's machine right after ``git clone``.  JupyterLab
 is started with the README's own open command (read from the README, plus the
-flags a test needs: no browser, a free port, a token), and a real Chromium
-checks that
+flags a test needs: no browser, 127.0.0.1, a free port, a token; run as root,
+the README's command for root, whose ``--allow-root`` the test does not add
+itself), and a real Chromium checks that
 
-- the command roots the file browser at the repository (``notebooks/`` and
-  ``exercises/`` both reachable) and opens the setup check;
+- the first page, the address the command opens, shows ``notebooks/`` and
+  ``exercises/`` in the file browser (the repository is its root), and the
+  setup check opens from there with two double-clicks;
 - before any cell runs, each stored widget shows convlib's friendly sentence
   (``convlib.figures.widgets.FALLBACK_TEXT``), never a raw ``VBox(children=...`` repr,
   in the setup check and in the stride/padding explorer;
@@ -19,11 +21,12 @@ checks that
   fold bar -- or runs the cell (checked on a one-cell notebook, so that no
   TensorFlow import slows the test).
 
-Marked ``ui`` like tests/test_ui.py, with the same skip-locally, fail-in-CI rule.
+Marked ``ui`` like tests/course/test_ui.py, with the same skip-locally, fail-in-CI rule.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -34,19 +37,25 @@ import pytest
 
 from convlib.figures.widgets import FALLBACK_TEXT
 from tests.course.test_ui import (  # noqa: F401  (fixtures)
-    NOTEBOOK, ROOT, SCREENSHOTS, STARTUP_TIMEOUT_S, Lab, browser, running_lab, sync_playwright,
+    NOTEBOOK, ROOT, SCREENSHOTS, STARTUP_TIMEOUT_S, Lab, browser, kernel_status, running_lab, sync_playwright, wait_for,
 )
 
 pytestmark = pytest.mark.ui
 
 
-def readme_open_command() -> list[str]:
-    """The ``jupyter lab ...`` line of the README's quick start, as arguments."""
+def readme_open_command(as_root: bool | None = None) -> list[str]:
+    """The README quick start's ``jupyter lab ...`` command, as arguments: the one in its code block, or,
+    as root, the one in the text that adds ``--allow-root`` (JupyterLab refuses root without it)."""
+    if as_root is None:
+        as_root = os.geteuid() == 0
     text = (ROOT / "README.md").read_text()
     quick = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
-    lines = [ln.split("#", 1)[0].strip() for ln in quick.splitlines()]
-    commands = [ln for ln in lines if ln.startswith("jupyter lab")]
-    assert len(commands) == 1, f"the quick start should have one `jupyter lab` command, found {commands}"
+    block = re.search(r"```bash\n(.*?)```", quick, flags=re.S)[1]
+    commands = [ln.split("#", 1)[0].strip() for ln in block.splitlines() if ln.startswith("jupyter lab")]
+    assert len(commands) == 1, f"the quick start's code should have one `jupyter lab` command, found {commands}"
+    if as_root:
+        commands = [c for c in re.findall(r"`(jupyter lab [^`]*)`", quick) if "--allow-root" in c.split()]
+        assert len(commands) == 1, f"the quick start should say once how to open the course as root, found {commands}"
     return shlex.split(commands[0])
 
 
@@ -58,18 +67,19 @@ def fresh_lab(tmp_path_factory, sync_playwright):
     for folder in ("notebooks", "exercises", "solutions", "docs"):
         shutil.copytree(ROOT / folder, clone / folder)
     shutil.copy(ROOT / "README.md", clone / "README.md")
-    with running_lab(base, clone, readme_open_command()) as running:
+    # The README's command, but on 127.0.0.1 only: a test server never listens beyond this machine (the
+    # command for root says --ip=0.0.0.0, for a container; running_lab sets the address, once).
+    command = [arg for arg in readme_open_command() if not arg.startswith("--ip=")]
+    with running_lab(base, clone, command, allow_root=False) as running:
         yield running
 
 
-def opened_path(runtime: Path) -> str:
-    """The file JupyterLab opens in the browser (it writes that page to jpserver-file-to-run-PID-open.html)."""
-    pages = sorted(runtime.glob("jpserver-file-to-run-*-open.html"))
-    assert pages, f"JupyterLab wrote no browser-open file in {runtime}"
-    text = pages[0].read_text()
-    match = re.search(r"/lab/tree/([^\"'?]+)", text)
-    assert match, f"the browser-open file names no file: {text[:500]}"
-    return match.group(1)
+def first_page(runtime: Path) -> str:
+    """The page JupyterLab opens in the learner's browser: the browser-open file it writes (for a file to
+    open, jpserver-file-to-run-PID-open.html, else jpserver-PID-open.html), which sends the browser on, token included."""
+    pages = sorted(runtime.glob("jpserver-file-to-run-*-open.html")) or sorted(runtime.glob("jpserver-*-open.html"))
+    assert len(pages) == 1, f"JupyterLab's browser-open files in {runtime}: {pages}"
+    return pages[0].as_uri()
 
 
 @pytest.fixture
@@ -100,7 +110,9 @@ def _stored_widget_texts(page) -> list[str]:
 def test_untrusted_notebook_shows_the_friendly_text_before_a_run(fresh_lab, fresh_page, relpath, workspace):
     lab, _ = fresh_lab
     _open(fresh_page, lab, relpath, workspace)
-    fresh_page.wait_for_timeout(1500)  # let JupyterLab settle any widget state it would restore
+    # Once the kernel is idle and connected, JupyterLab has restored what widget state it would restore.
+    wait_for(fresh_page, lambda: kernel_status(fresh_page) == "idle" and lab.kernel_ready(relpath), STARTUP_TIMEOUT_S,
+             f"the kernel of {relpath} to be idle and connected")
     texts = _stored_widget_texts(fresh_page)
     shown = "\n".join(texts)
     SCREENSHOTS.mkdir(exist_ok=True)
@@ -114,22 +126,26 @@ def test_untrusted_notebook_shows_the_friendly_text_before_a_run(fresh_lab, fres
     assert all(t.strip() == FALLBACK_TEXT for t in friendly), friendly
 
 
-def test_readme_open_command_shows_the_whole_course_at_the_setup_check(fresh_lab, fresh_page):
+def test_readme_open_command_shows_the_whole_course_first(fresh_lab, fresh_page):
     lab, runtime = fresh_lab
-    assert opened_path(runtime) == "notebooks/00-setup-check.ipynb"
-    contents = lab.api("contents")
-    names = {item["name"] for item in contents["content"]}
-    assert {"notebooks", "exercises", "README.md"} <= names, names  # the file browser's root is the repository
-    fresh_page.goto(f"{lab.url}lab/workspaces/fresh-root/tree/notebooks/00-setup-check.ipynb?reset&token={lab.token}",
-                    wait_until="domcontentloaded")
-    fresh_page.locator(NOTEBOOK).locator(".jp-Cell").first.wait_for()
-    fresh_page.locator(".jp-BreadCrumbs-home").first.click()  # the file browser's top folder
+    assert {"notebooks", "exercises", "README.md"} <= {item["name"] for item in lab.api("contents")["content"]}
+    # What the learner's browser shows first: the browser-open page, then JupyterLab, with no click in between.
+    fresh_page.goto(first_page(runtime), wait_until="domcontentloaded")
     listing = fresh_page.locator(".jp-DirListing-content .jp-DirListing-itemName")
     listing.filter(has_text="exercises").first.wait_for()
+    assert fresh_page.url.startswith(lab.url), fresh_page.url
     items = {listing.nth(i).inner_text().strip() for i in range(listing.count())}
     SCREENSHOTS.mkdir(exist_ok=True)
     fresh_page.screenshot(path=SCREENSHOTS / "fresh-clone-file-browser.png")
     assert {"notebooks", "exercises"} <= items, items
+    # The README's next step: open the setup check from the file browser.
+    listing.filter(has_text=re.compile(r"^\s*notebooks\s*$")).first.dblclick()
+    setup = listing.filter(has_text="00-setup-check.ipynb").first
+    setup.wait_for()
+    setup.dblclick()
+    first_cell = fresh_page.locator(NOTEBOOK).locator(".jp-Cell").first
+    wait_for(fresh_page, lambda: "Setup check" in first_cell.inner_text(), STARTUP_TIMEOUT_S,
+             "the setup check's title in the opened notebook")  # its markdown renders after the cell appears
 
 
 PREDICT_NOTEBOOK = "notebooks/01-is-the-kernel-2d.ipynb"
@@ -148,14 +164,13 @@ def _answer_cell(page, prompt_text: str):
 def test_a_predict_prompt_shows_the_question_and_not_the_answer(fresh_lab, fresh_page):
     lab, _ = fresh_lab
     _open(fresh_page, lab, PREDICT_NOTEBOOK, "fresh-predict")
-    fresh_page.wait_for_timeout(1500)
     prompt, answer = _answer_cell(fresh_page, PREDICT_PROMPT)
     answer.scroll_into_view_if_needed()
     SCREENSHOTS.mkdir(exist_ok=True)
     fresh_page.screenshot(path=SCREENSHOTS / "fresh-clone-predict-folded.png")
     assert prompt.is_visible() and "Predict" in prompt.inner_text()
     fold = answer.locator(".jp-OutputPlaceholder")
-    assert fold.is_visible(), "the answer's output is not folded"
+    fold.wait_for(state="visible", timeout=STARTUP_TIMEOUT_S * 1000)  # the answer's output is folded
     assert fold.inner_text().strip() == "Answer:", f"the fold bar shows {fold.inner_text()!r}"  # JupyterLab previews a line
     assert not fresh_page.get_by_text(PREDICT_ANSWER).first.is_visible(), "the answer is on screen before the learner acts"
     answer.locator(".jp-OutputPlaceholder").click()                 # the learner unfolds it
@@ -176,7 +191,7 @@ def test_running_a_folded_answer_cell_shows_its_output(fresh_lab, fresh_page):
     nbformat.write(nb, lab.root / "predict-run-check.ipynb")
     _open(fresh_page, lab, "predict-run-check.ipynb", "fresh-predict-run")
     _, answer = _answer_cell(fresh_page, "2 + 2?")
-    assert answer.locator(".jp-OutputPlaceholder").is_visible()
+    answer.locator(".jp-OutputPlaceholder").wait_for(state="visible", timeout=STARTUP_TIMEOUT_S * 1000)
     assert not fresh_page.get_by_text("the answer is 4").first.is_visible()
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while not lab.kernel_ready("predict-run-check.ipynb") and time.monotonic() < deadline:

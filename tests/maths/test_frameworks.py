@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 # Each check runs in a fresh interpreter: the test session's own TensorFlow (tests/conftest.py) must not mask it.
 _TF32_OFF = """
 import convlib
@@ -17,6 +19,7 @@ convlib.load_tensorflow()
 """
 
 
+@pytest.mark.slow  # two fresh interpreters import TensorFlow
 def test_load_tensorflow_turns_tensor_float_32_off():
     # TensorFlow enables TF32 by default (the query is True on any machine before the call,
     # and TF uses it on Ampere-or-newer GPUs): the course's float32 checks need it off.
@@ -29,6 +32,7 @@ def test_load_tensorflow_turns_tensor_float_32_off():
     assert after.returncode == 0 and after.stdout.strip() == "ok", after.stderr[-2000:]
 
 
+@pytest.mark.slow  # a fresh interpreter imports TensorFlow
 def test_load_tensorflow_prints_nothing():
     result = subprocess.run([sys.executable, "-c", _QUIET], capture_output=True, text=True, check=True)
     assert result.stdout == "" and result.stderr == "", (result.stdout, result.stderr[-2000:])

@@ -174,6 +174,7 @@ def test_grouped_errors_teach():
             convlib.conv2d(x, np.zeros((3, 3, 6, 6)), groups=bad)
 
 
+@pytest.mark.slow  # every example runs two backward passes
 @given(case=grouped_cases(dtypes=(np.float64,)))
 def test_grouped_gradients_are_the_block_diagonal_kernels_gradients(case):
     """TensorFlow cannot differentiate a grouped convolution on the CPU ("not supported on CPU"), so the
@@ -196,6 +197,7 @@ def test_grouped_gradient_errors_teach():
         convlib.conv2d_backward(np.zeros((1, 3, 3, 2)), np.zeros((1, 5, 5, 3)), np.zeros((3, 3, 1, 2)), groups=2)
 
 
+@pytest.mark.slow  # every example runs three transposed convolutions
 @given(case=grouped_cases(dtypes=(np.float64,)))
 def test_grouped_transpose_is_the_adjoint_of_grouped_conv2d(case):
     """<conv2d(x, groups), y> == <x, conv2d_transpose(y, groups)>, and it equals the block-diagonal kernel's
