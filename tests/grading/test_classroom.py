@@ -172,6 +172,7 @@ def test_the_class_report_is_self_contained_and_sorted(graded):
         assert f"<td>learner{i:02d}</td>" in page
 
 
+@pytest.mark.ui
 def test_the_report_renders_in_a_browser(graded, sync_playwright):  # noqa: F811
     SCREENSHOTS.mkdir(exist_ok=True)
     shot = SCREENSHOTS / "class-report.png"

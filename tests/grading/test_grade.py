@@ -10,7 +10,6 @@ import hashlib
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -50,12 +49,10 @@ def course_run(tmp_path_factory):
     files = sorted(SOLUTIONS.glob("*.ipynb")) + sorted(EXERCISES.glob("*.ipynb"))
     before = digest(files)
     out = tmp_path_factory.mktemp("grade") / "report.json"
-    start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "convlib", "grade", "solutions", "exercises", "--json", str(out),
                            "--jobs", "2"], cwd=ROOT, capture_output=True, text=True, timeout=600)
-    seconds = time.perf_counter() - start
     report = json.loads(out.read_text()) if out.exists() else None
-    return {"proc": proc, "report": report, "before": before, "after": digest(files), "seconds": seconds,
+    return {"proc": proc, "report": report, "before": before, "after": digest(files),
             "json_dir": out.parent}
 
 
@@ -63,6 +60,7 @@ def by_folder(report, folder):
     return {Path(nb["path"]).name: nb for nb in report["notebooks"] if Path(nb["path"]).parent.name == folder}
 
 
+@pytest.mark.slow  # shares a grading run of many notebooks
 def test_command_succeeds_and_prints_tables(course_run):
     proc = course_run["proc"]
     assert proc.returncode == 0, proc.stderr
@@ -73,6 +71,7 @@ def test_command_succeeds_and_prints_tables(course_run):
     assert "test_correlate2d_valid" in proc.stdout and "not implemented" in proc.stdout
 
 
+@pytest.mark.slow  # shares a grading run of many notebooks
 def test_every_solution_scores_full_marks(course_run):
     points = source_points()
     solutions = by_folder(course_run["report"], "solutions")
@@ -84,6 +83,7 @@ def test_every_solution_scores_full_marks(course_run):
         assert nb["score"] == nb["max_score"] == sum(points[name].values())
 
 
+@pytest.mark.slow  # shares a grading run of many notebooks
 def test_every_exercise_scores_zero_without_crashing(course_run):
     exercises = by_folder(course_run["report"], "exercises")
     assert sorted(exercises) == sorted(source_points())
@@ -93,6 +93,7 @@ def test_every_exercise_scores_zero_without_crashing(course_run):
         assert all(t["message"].startswith("NotImplementedError") for t in nb["tests"])
 
 
+@pytest.mark.slow  # shares a grading run of many notebooks
 def test_json_report_has_the_documented_shape(course_run):
     report = course_run["report"]
     assert set(report) == {"notebooks", "score", "max_score", "misconceptions", "flags", "isolation", "limits",
@@ -109,6 +110,7 @@ def test_json_report_has_the_documented_shape(course_run):
     assert [p.name for p in course_run["json_dir"].iterdir()] == ["report.json"]  # no temporary file left
 
 
+@pytest.mark.slow  # shares a grading run of many notebooks
 def test_grading_never_modifies_the_notebooks(course_run):
     assert course_run["before"] == course_run["after"]
 
@@ -258,6 +260,7 @@ def statuses(nb):
     return {t["grade_id"]: t["status"] for t in nb["tests"]}
 
 
+@pytest.mark.slow  # shares a grading run of many notebooks
 def test_redefining_or_patching_checks_numpy_and_convlib_earns_nothing(adversarial):
     nb = adversarial["results"]["cheats"]
     assert statuses(nb) == {"test_output_size": "failed", "test_same_padding": "failed",
@@ -267,12 +270,14 @@ def test_redefining_or_patching_checks_numpy_and_convlib_earns_nothing(adversari
     assert "expected" in output_size["message"]  # the real check's message, with the values
 
 
+@pytest.mark.slow  # shares a grading run of many notebooks
 def test_hiding_the_test_code_from_the_kernel_earns_nothing(adversarial):
     nb = adversarial["results"]["hooks"]
     assert nb["score"] == 0
     assert "passed" not in statuses(nb).values()
 
 
+@pytest.mark.slow  # shares a grading run of many notebooks
 def test_deleted_and_edited_test_cells_are_graded_from_the_source(adversarial):
     nb = adversarial["results"]["deleted"]
     assert nb["source"].endswith(NB5) and nb["max_score"] == 10
@@ -283,6 +288,7 @@ def test_deleted_and_edited_test_cells_are_graded_from_the_source(adversarial):
     assert "NameError" in same["message"]
 
 
+@pytest.mark.slow  # shares a grading run of many notebooks
 def test_syntax_errors_exceptions_and_endless_loops_cost_only_their_task(adversarial):
     nb = adversarial["results"]["crashes"]
     assert statuses(nb) == {"test_output_size": "passed", "test_same_padding": "error",
@@ -292,6 +298,7 @@ def test_syntax_errors_exceptions_and_endless_loops_cost_only_their_task(adversa
     assert nb["score"] == 5
 
 
+@pytest.mark.slow  # shares a grading run of many notebooks
 def test_exit_os_exit_and_uninterruptible_loops_do_not_stop_grading(adversarial):
     nb = adversarial["results"]["kills"]
     assert statuses(nb) == {"test_output_size": "passed", "test_same_padding": "kernel died",
@@ -299,11 +306,13 @@ def test_exit_os_exit_and_uninterruptible_loops_do_not_stop_grading(adversarial)
     assert nb["score"] == 7
 
 
+@pytest.mark.slow  # shares a grading run of many notebooks
 def test_output_floods_are_survived(adversarial):
     nb = adversarial["results"]["flood"]
     assert nb["score"] == nb["max_score"] == 8
 
 
+@pytest.mark.slow  # shares a grading run of many notebooks
 def test_unreadable_empty_and_unknown_notebooks(adversarial):
     results = adversarial["results"]
     broken = results["broken"]
@@ -315,10 +324,12 @@ def test_unreadable_empty_and_unknown_notebooks(adversarial):
     assert results["stray"]["status"] == "no source" and results["stray"]["max_score"] == 0
 
 
+@pytest.mark.slow  # shares a grading run of many notebooks
 def test_adversarial_submissions_are_not_modified(adversarial):
     assert adversarial["before"] == adversarial["after"]
 
 
+@pytest.mark.slow  # shares a grading run of many notebooks
 def test_report_table_lists_every_notebook(adversarial):
     text = format_report(adversarial["report"])
     for name in adversarial["results"]:
@@ -327,6 +338,7 @@ def test_report_table_lists_every_notebook(adversarial):
     assert "keep the exercise's file name" in text and "--solutions" in text  # the hint for a stray notebook
 
 
+@pytest.mark.slow  # shares a grading run of many notebooks
 def test_a_folder_of_learners_gets_a_subtotal_per_learner(adversarial):
     report = adversarial["report"]
     assert {"notebooks", "score", "max_score"} <= set(report)
