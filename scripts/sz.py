@@ -21,7 +21,7 @@ PACKAGE = ROOT / "convlib"
 COMMAND_LINE = "__main__.py"
 #: layer -> the most lines of code it may hold; tests/course/test_package.py keeps every layer under it.
 #: Raise a budget on purpose, in the commit that needs it, not by accident.
-BUDGETS = {"maths": 950, "command line": 20, "bench": 500, "checks": 2600, "figures": 2770, "grading": 2220}
+BUDGETS = {"maths": 1050, "command line": 20, "bench": 500, "checks": 2600, "figures": 2770, "grading": 2900}
 
 
 def code_lines(path: Path) -> int:
