@@ -318,7 +318,6 @@ def apply_honesty(result, source_cells, submission_cells) -> None:
         note = (f"{first['function']} calls {names_text} ({first['cell']}, line {first['line']}): this task asks "
                 f"you to write that computation yourself, so the answer scores 0. This task may use "
                 f"{_allowed_text(allowed)}.")
-        if test.status == "passed":
-            test.status, test.points, test.message = "flagged", 0.0, note
-        else:
-            test.message = (test.message + "\n" if test.message else "") + note
+        # Flagged whatever the kernel made of it: the function may not even exist in the kernel's convlib.
+        before = "" if test.status == "passed" or not test.message else f"\n(in the kernel: {test.message})"
+        test.status, test.points, test.message = "flagged", 0.0, note + before
