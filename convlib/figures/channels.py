@@ -10,9 +10,6 @@ to draw themselves as PNG in Jupyter), so
 * in a test, inspect what was drawn: ``ax.images[0].get_array()``,
   ``ax.texts``, ``ax.patches``, ``ax.get_title()``.
 
-Matplotlib is imported inside the functions, so ``import convlib.plotting``
-costs nothing and ``import convlib`` never needs matplotlib.
-
 Names follow the course's naming table: ``x`` an image ``(H, W)`` or
 ``(H, W, C_in)``, ``w`` a kernel bank ``(KH, KW, C_in, C_out)``, ``b`` the
 biases ``(C_out,)``, ``y`` the output; ``co`` indexes filters (output
@@ -21,7 +18,12 @@ channels) and ``c`` input channels.
 
 from __future__ import annotations
 
+import matplotlib
 import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from ..geometry import conv_geometry
 from ..reference import correlate2d
@@ -53,9 +55,6 @@ def _colouring(a, *, signed=None, cmap=None):
     The limits are a little wider than the data, so that no cell is white on
     white or too dark to read its label.
     """
-    import matplotlib
-    from matplotlib.colors import Normalize
-
     a = np.asarray(a, dtype=float)
     lo, hi = float(a.min()), float(a.max())
     if signed is None:
@@ -201,8 +200,6 @@ def plot_sliding_window(x, k, positions, *, annotate=True, show_products=None):
         ``(j - 0.5, i - 0.5)`` of width ``KW`` and height ``KH``; the sum of
         products is the text with ``get_gid() == "products"``.
     """
-    from matplotlib.patches import Rectangle
-
     x = _as_2d(x, "x")
     k = _as_2d(k, "k")
     (h, w_), (kh, kw) = x.shape, k.shape
@@ -284,9 +281,6 @@ def plot_kernel_volume(w, *, channel_names=None, annotate=True, title=None):
         slice labels have ``get_gid() == "label c"``.  ``fig.axes[1]`` is the
         colour bar.
     """
-    from matplotlib.cm import ScalarMappable
-    from matplotlib.patches import Rectangle
-
     w = np.asarray(w, dtype=float)
     if w.ndim != 3:
         hint = " (for a kernel bank (KH, KW, C_in, C_out) pass one filter, w[:, :, :, co])" if w.ndim == 4 else ""
@@ -482,8 +476,6 @@ def plot_channel_sum(x, w, co=0, b=None, *, channel_names=None, annotate=True):
 
 def _bracket(fig, x, y_top, y_bottom, depth):
     """A right square bracket ']' from y_top to y_bottom at x (figure fractions)."""
-    from matplotlib.lines import Line2D
-
     return Line2D([x, x + depth, x + depth, x], [y_top, y_top, y_bottom, y_bottom], transform=fig.transFigure,
                   color="0.2", linewidth=1.5)
 
@@ -511,8 +503,6 @@ def plot_depth_positions(c_in, depths):
         boxes followed by one bracket per position, bracket ``d`` with
         ``patch.get_gid() == "channels d..d+KD-1"``.
     """
-    from matplotlib.patches import FancyBboxPatch, Rectangle
-
     c_in = int(c_in)
     depths = [int(d) for d in depths]
     if c_in < 1:

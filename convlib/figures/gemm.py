@@ -17,8 +17,11 @@ numpy-only.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from ..gemm import im2col
+from .. import im2col
 from ..geometry import as_pair, conv_geometry
 from ..reference import zero_pad
 from .base import CMAPS, format_number, new_figure, text_colour
@@ -31,8 +34,6 @@ _ROLE_COLOURS = ["#ffffff", "#d9d9d9", "#ffb703", "#c9a227"]
 
 
 def _role_cmap():
-    from matplotlib.colors import ListedColormap
-
     return ListedColormap(_ROLE_COLOURS)
 
 
@@ -129,8 +130,6 @@ def plot_patch_row(x, kernel_size, pixel, *, stride=1, padding="valid", dilation
     ax.set_yticks([])
     ax.set_title(f"output y: {ho}x{wo}\npixel ({i}, {j}) -> row {row}", fontsize=9)
 
-    from matplotlib.patches import Rectangle
-
     ax = fig.add_subplot(gs[1, :])
     m, k = cols.shape
     if m * k <= 600:  # small: a table of the numbers, the row filled in
@@ -214,8 +213,6 @@ def plot_copy_counts(input_hw, kernel_size, *, stride=1, padding="valid", dilati
 
 def _value_axis(ax, values, label, hint):
     """Log scale when the values span more than 20x, else linear from 0; plain tick numbers."""
-    from matplotlib.ticker import FuncFormatter, NullFormatter
-
     lo, hi = float(np.min(values)), float(np.max(values))
     if hi / lo > 20:
         ax.set_xscale("log")

@@ -442,6 +442,30 @@ def press_slider(s, key: str = "ArrowRight", times: int = 1) -> None:
         handle.press(key)
 
 
+def radio(scope, description: str):
+    """The radio buttons whose description is exactly ``description``."""
+    page = scope.page if hasattr(scope, "page") else scope
+    label = page.locator(".widget-label", has_text=re.compile(rf"^\s*{re.escape(description)}\s*$"))
+    return scope.locator(".widget-radio").filter(has=label)
+
+
+def radio_value(r) -> str:
+    """The label of the chosen radio button."""
+    return r.locator("label:has(input:checked)").inner_text().strip()
+
+
+def choose(scope, description: str, text: str) -> None:
+    """Choose ``text`` among the radio buttons ``description`` as a keyboard user does: focus the chosen button,
+    press the arrow keys until ``text`` is chosen."""
+    r = radio(scope, description)
+    labels = [t.strip() for t in r.locator(".widget-radio-box label").all_inner_texts()]
+    target, current = labels.index(text), labels.index(radio_value(r))
+    r.locator("label:has(input:checked) input").focus()
+    for _ in range(abs(target - current)):
+        r.page.keyboard.press("ArrowDown" if target > current else "ArrowUp")
+    wait_for(r.page, lambda: radio_value(r) == text, WIDGET_TIMEOUT_S, f"{description!r} to be {text!r}")
+
+
 def png_hash(locator, path: Path) -> str:
     """Screenshot ``locator`` to ``path``; return the PNG's sha256."""
     path.parent.mkdir(exist_ok=True)
@@ -490,7 +514,7 @@ def test_setup_check_slider_drives_label(lab, page):
 def page_geometry(out) -> dict:
     """The control values as the page shows them (slider readouts and the toggle)."""
     values = {name: slider_value(slider(out, name)) for name in ("H", "W", "KH", "KW", "stride", "padding", "dilation")}
-    values["mode"] = out.locator(".widget-toggle-buttons button.mod-active").first.inner_text().strip()  # not 'same' split
+    values["mode"] = radio_value(radio(out, "padding mode"))
     return values
 
 
@@ -514,7 +538,7 @@ def test_geometry_explorer_sliders_redraw(lab, page):
 
     out = widget_cell(page, "stride")
     out.scroll_into_view_if_needed()
-    summary = out.locator(".widget-html-content").first
+    summary = out.locator(".cl-numbers").first
     image = out.locator("img.widget-image").first
     image.wait_for()
     states: list[tuple[str, str, str]] = []  # (name, summary text, figure PNG hash)
@@ -531,8 +555,7 @@ def test_geometry_explorer_sliders_redraw(lab, page):
     # Cells below the explorer drive it from code (mode 'same'), and 'same' disables
     # the padding slider: a learner clicks 'explicit' first, so does the test.
     if g["mode"] != "explicit":
-        out.locator(".widget-toggle-buttons button", has_text=re.compile(r"^\s*explicit\s*$")).click()
-        wait_for(page, lambda: page_geometry(out)["mode"] == "explicit", WIDGET_TIMEOUT_S, "mode 'explicit'")
+        choose(out, "padding mode", "explicit")
         pad = slider(out, "padding").locator(".noUi-target")
         wait_for(page, lambda: pad.get_attribute("disabled") is None, WIDGET_TIMEOUT_S, "the padding slider enabled")
         page.wait_for_timeout(500)  # the kernel's redraw for the mode change
