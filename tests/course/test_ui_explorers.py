@@ -311,9 +311,12 @@ _OVERFLOW_JS = """(root) => {
   const r = root.getBoundingClientRect();
   if (r.right > area.right + 1) bad.push(`explorer ${Math.round(r.right - area.right)} px past its output area`);
   if (root.scrollWidth > root.clientWidth + 1) bad.push(`explorer scrolls sideways (${root.scrollWidth} > ${root.clientWidth})`);
-  const scrolls = e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+  // the panels meant to scroll sideways: the numbers and their wide tables (every ipywidgets box says
+  // overflow: auto, so a box that scrolls is an overflow like any other)
+  const scrolls = e => e.matches('.cl-numbers, .cl-scroll');
   for (const e of root.querySelectorAll('*')) {
-    if (e.closest('.noUi-target') || e.offsetParent === null) continue;   // slider internals; hidden elements
+    // a slider's handle stands half over the end of its track by design; hidden elements
+    if (e.matches('.slider-container') || e.closest('.noUi-target') || e.offsetParent === null) continue;
     let p = e.parentElement, inside = false;
     while (p && p !== root) { if (scrolls(p)) { inside = true; break; } p = p.parentElement; }
     if (inside) continue;                                        // what scrolls inside its own panel is fine

@@ -17,7 +17,7 @@ from IPython.display import display
 
 from ..raster import rgb_png
 
-__all__ = ["Explorer", "PaddedLayer", "Panel", "panel", "FALLBACK_TEXT", "fallback", "legend", "play_control",
+__all__ = ["Explorer", "PaddedLayer", "Panel", "panel", "FALLBACK_TEXT", "fallback", "play_control",
            "PLAY_INTERVAL_MS", "readout_off_tab_order"]
 
 #: Time between two steps of a play control: slow enough to read one step's numbers.
@@ -71,11 +71,6 @@ def panel(children, text: str = FALLBACK_TEXT) -> Panel:
     return box
 
 
-def legend(text: str) -> w.HTML:
-    """A small line of HTML that says what the picture shows."""
-    return w.HTML(f"<div style='font-size:12px;line-height:1.3'>{text}</div>")
-
-
 def play_control(n_steps: int, description: str) -> w.Play:
     """An ``ipywidgets.Play`` that steps 0 .. n_steps-1 at a readable pace and stops at the end.
 
@@ -88,7 +83,7 @@ def play_control(n_steps: int, description: str) -> w.Play:
 def int_slider(value: int, lo: int, hi: int, description: str) -> w.IntSlider:
     """An integer slider as wide as the controls column, its description in a column of its own."""
     return w.IntSlider(value=value, min=lo, max=hi, description=description, continuous_update=False,
-                       style={"description_width": "80px"}, layout=w.Layout(width="310px"))
+                       style={"description_width": "95px"}, layout=w.Layout(width="310px"))
 
 
 def choice(options, value, description: str) -> w.RadioButtons:
@@ -96,7 +91,13 @@ def choice(options, value, description: str) -> w.RadioButtons:
     reader and a keyboard user expect) and each option's label is read out.  ``options`` as for ipywidgets
     (labels, or ``(label, value)`` pairs)."""
     return w.RadioButtons(options=options, value=value, description=description,
-                          style={"description_width": "initial"}, layout=w.Layout(width="auto"))
+                          style={"description_width": "95px"}, layout=w.Layout(width="310px")).add_class("cl-choice")
+
+
+#: The explorers' style rule (an ipywidgets HTML widget's ``<style>`` applies to the page): radio buttons side by
+#: side, wrapping, so that a choice takes one or two lines instead of one line per option.
+STYLE = ("<style>.cl-explorer .cl-choice .widget-radio-box{flex-direction:row;flex-wrap:wrap;column-gap:10px}"
+         ".cl-explorer .cl-choice .widget-radio-box label{width:auto;margin:1px 0}</style>")
 
 
 @dataclass
@@ -130,7 +131,7 @@ class Explorer:
     note : ipywidgets.HTML, one line under the controls: why a control is greyed out or was changed
     numbers : ipywidgets.HTML, the numbers of the picture
     state : what was drawn last (None before the first draw, or when there is no output)
-    widget : the panel to display (:func:`panel`): controls on the left, the picture on the right, the numbers below
+    widget : the panel to display (:func:`panel`): controls on the left; on the right the picture, the numbers below it
     last_update_ms : float, wall time of the last redraw, PNG included
     """
 
@@ -139,8 +140,9 @@ class Explorer:
         unknown = set(values) - set(defaults)
         if unknown:
             raise TypeError(f"unknown control(s) {sorted(unknown)}; known: {sorted(defaults)}")
-        self.image = w.Image(format="png", layout=w.Layout(object_fit="contain", max_width="100%"))
-        self.numbers = w.HTML(layout=w.Layout(width="100%", overflow="auto")).add_class("cl-numbers")
+        # no margins: as wide as the output area at the most, never a few pixels past it
+        self.image = w.Image(format="png", layout=w.Layout(object_fit="contain", max_width="100%", margin="0"))
+        self.numbers = w.HTML(layout=w.Layout(max_width="100%", overflow="auto", margin="0")).add_class("cl-numbers")
         # one line under the controls, its height kept when it is empty, so that nothing jumps when it appears
         self.note = w.HTML(layout=w.Layout(min_height="36px")).add_class("cl-note")
         self.state = None
@@ -153,14 +155,17 @@ class Explorer:
         beside the caption and the picture, the numbers below; draw.  ``text`` is the panel's plain-text form."""
         for name, control in self.controls.items():
             control.observe(self._on_play if name == "play" else self._on_change, names="value")
-        self.caption = legend(caption).add_class("cl-caption")
-        # a Play's buttons are icons: the label beside it says what it plays (its tooltip says it too)
-        controls = [w.HBox([w.Label(c.description), c]) if isinstance(c, w.Play) else c for c in controls]
+        self.caption = w.HTML(STYLE + f"<div style='font-size:12px;line-height:1.3'>{caption}</div>").add_class(
+            "cl-caption")
+        # a Play's buttons are icons: the label beside it names it (its tooltip says what it plays)
+        controls = [w.HBox([w.Label("play", layout=w.Layout(width="95px")), c]) if isinstance(c, w.Play) else c
+                    for c in controls]
         left = w.VBox([*controls, self.note], layout=w.Layout(width=CONTROLS_WIDTH, flex="0 0 auto"))
-        right = w.VBox([self.caption, self.image], layout=w.Layout(flex="1 1 auto", min_width="0",
-                                                                     overflow="auto"))
-        top = w.HBox([left, right], layout=w.Layout(width="100%", flex_flow="row wrap", align_items="flex-start"))
-        self.widget = panel([top, self.numbers], text=text)
+        # the picture and its numbers beside the controls while at least 400 px are left for them, else below
+        right = w.VBox([self.caption, self.image, self.numbers],
+                       layout=w.Layout(flex="1 1 0", min_width="400px", overflow="auto"))
+        top = w.HBox([left, right], layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
+        self.widget = panel([top], text=text)
         self.widget.add_class("cl-explorer")
         self.update()
 

@@ -31,7 +31,8 @@ def html_grid(a, *, highlight=None, caption: str = "", cls: str = "") -> str:
     for r in range(a.shape[0]):
         cells = []
         for c in range(a.shape[1]):
-            style = "padding:1px 5px;border:1px solid #bbb;text-align:right;font-family:monospace"
+            style = ("padding:0 5px;border:1px solid #bbb;text-align:right;font-family:monospace;font-size:12px;"
+                     "line-height:1.35")
             if highlight is not None and highlight[r][c]:
                 style += ";background:#fdd0a2"
             cells.append(f"<td style='{style}'>{fmt(a[r, c])}</td>")
@@ -43,4 +44,4 @@ def html_grid(a, *, highlight=None, caption: str = "", cls: str = "") -> str:
 
 def scroll_box(html: str, cls: str = "") -> str:
     """``html`` in a box as wide as the output area that scrolls sideways itself when its content is wider."""
-    return f"<div class='{cls}' style='max-width:100%;overflow-x:auto'>{html}</div>"
+    return f"<div class='cl-scroll {cls}' style='max-width:100%;overflow-x:auto'>{html}</div>"
