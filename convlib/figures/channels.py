@@ -46,17 +46,19 @@ def _as_2d(a, name: str) -> np.ndarray:
     return a
 
 
-def _colouring(a, *, signed=None, cmap=None):
+def _colouring(a, *, signed=None, cmap=None, scale=None):
     """Colour map and normalisation for the values ``a``.
 
     ``signed=None`` decides from the data: a diverging map centred on 0 when
     any value is negative, else the neutral grey scale.  ``signed=True`` forces
     the diverging map (weights).  An explicit ``cmap`` keeps the data's range.
     The limits are a little wider than the data, so that no cell is white on
-    white or too dark to read its label.
+    white or too dark to read its label.  ``scale`` (values) sets the limits
+    instead of ``a``: panels that the reader compares share one scale.
     """
     a = np.asarray(a, dtype=float)
-    lo, hi = float(a.min()), float(a.max())
+    s_ = a if scale is None else np.asarray(scale, dtype=float)
+    lo, hi = float(s_.min()), float(s_.max())
     if signed is None:
         signed = lo < 0 and cmap is None
     if signed:
@@ -68,15 +70,15 @@ def _colouring(a, *, signed=None, cmap=None):
     return matplotlib.colormaps[cmap or DATA_CMAP], Normalize(lo - pad, hi + 2 * pad)
 
 
-def _draw_grid(ax, a, *, signed=None, cmap=None, annotate=True, fontsize=None, ticks=True, skip=()):
+def _draw_grid(ax, a, *, signed=None, cmap=None, annotate=True, fontsize=None, ticks=True, skip=(), scale=None):
     """Draw a 2-D array as a grid of coloured cells, each labelled with its value.
 
     ``signed`` and ``cmap`` choose the colours (see :func:`_colouring`);
     ``skip`` lists cells ``(i, j)`` left without a label (the caller labels
-    them).  Returns the fontsize used for the labels.
+    them); ``scale`` as for :func:`_colouring`.  Returns the fontsize used for the labels.
     """
     a = np.asarray(a, dtype=float)
-    cmap, norm = _colouring(a, signed=signed, cmap=cmap)
+    cmap, norm = _colouring(a, signed=signed, cmap=cmap, scale=scale)
     ax.imshow(a, cmap=cmap, norm=norm)
     rows, cols = a.shape
     ax.set_xticks(np.arange(-0.5, cols), minor=True)
@@ -86,7 +88,7 @@ def _draw_grid(ax, a, *, signed=None, cmap=None, annotate=True, fontsize=None, t
     if ticks:
         ax.set_xticks(range(cols))
         ax.set_yticks(range(rows))
-        ax.tick_params(which="major", labelsize=7, length=0, pad=2)
+        ax.tick_params(which="major", labelsize=8, length=0, pad=2)
     else:
         ax.set_xticks([])
         ax.set_yticks([])
@@ -335,7 +337,7 @@ def plot_kernel_volume(w, *, channel_names=None, annotate=True, title=None):
     ax.set_title(title or f"one filter: (KH, KW, C_in) = ({kh}, {kw}, {c_in}), {w.size} weights", fontsize=10)
     bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.6, aspect=15, pad=0.02)
     bar.set_label("weight value (0 = white)", fontsize=8)
-    bar.ax.tick_params(labelsize=7)
+    bar.ax.tick_params(labelsize=8)
     return fig
 
 
@@ -399,8 +401,10 @@ def plot_channel_sum(x, w, co=0, b=None, *, channel_names=None, annotate=True):
     y = np.sum(partials, axis=0) + bias
     ho, wo = y.shape
     b_map = np.full(y.shape, bias)
-    # One colouring rule for the computed maps: diverging about 0 if any of them is negative.
-    signed_out = min(min(p.min() for p in partials), bias, y.min()) < 0
+    # One colour scale for the computed maps (partial maps, bias, output), diverging about 0 if any is negative:
+    # a bias of 1 is as pale as it is small next to a partial sum of 26.
+    computed = np.concatenate([np.ravel(partials), [bias], y.ravel()])
+    signed_out = computed.min() < 0
 
     # Manual layout in inches: every panel at `cell` inches per array cell, wide enough for the labels.
     cell = min(0.42, 2.4 / max(h, wd))
@@ -438,14 +442,14 @@ def plot_channel_sum(x, w, co=0, b=None, *, channel_names=None, annotate=True):
         ax.set_title(f"x[:, :, {c}]{name}", fontsize=10)
         panels["x"].append(ax)
         add_text(1, mid - 0.08, "⋆", fontsize=26)
-        add_text(1, mid + 0.25, "correlate", fontsize=7, color="0.3")
+        add_text(1, mid + 0.25, "correlate", fontsize=8, color="0.3")
         ax = add_panel(2, mid, kh, kw)
         _draw_grid(ax, w[:, :, c, co], signed=True, annotate=annotate)
         ax.set_title(f"w[:, :, {c}, {co}]", fontsize=10)
         panels["w"].append(ax)
         add_text(3, mid, "=", fontsize=20)
         ax = add_panel(4, mid, ho, wo)
-        _draw_grid(ax, partials[c], signed=signed_out, annotate=annotate)
+        _draw_grid(ax, partials[c], signed=signed_out, annotate=annotate, scale=computed)
         ax.set_title(f"partial map {c}", fontsize=10)
         panels["partial"].append(ax)
         if c > 0:   # '+' between this partial map and the one above
@@ -459,12 +463,12 @@ def plot_channel_sum(x, w, co=0, b=None, *, channel_names=None, annotate=True):
     fig.text((col_x[5] + 0.27) / fig_w, 1 - mid_all / fig_h, "sum", ha="left", va="center", fontsize=10)
     fig.text((col_x[5] + 0.95) / fig_w, 1 - mid_all / fig_h, "+", ha="center", va="center", fontsize=20)
     ax = add_panel(6, mid_all, ho, wo)
-    _draw_grid(ax, b_map, signed=signed_out, annotate=annotate)
+    _draw_grid(ax, b_map, signed=signed_out, annotate=annotate, scale=computed)
     ax.set_title(f"b[{co}] at every pixel", fontsize=10)
     panels["b"] = ax
     add_text(7, mid_all, "=", fontsize=20)
     ax = add_panel(8, mid_all, ho, wo)
-    _draw_grid(ax, y, signed=signed_out, annotate=annotate)
+    _draw_grid(ax, y, signed=signed_out, annotate=annotate, scale=computed)
     ax.set_title(f"y[:, :, {co}]", fontsize=11, fontweight="bold")
     panels["y"] = ax
     fig.suptitle(f"filter co = {co}: each input channel c is cross-correlated with its own kernel slice "
@@ -525,7 +529,7 @@ def plot_depth_positions(c_in, depths):
                                 facecolor="none", edgecolor=HIGHLIGHT, linewidth=2)
             br.set_gid(f"channels {d}..{d + kd - 1}")
             ax.add_patch(br)
-            ax.text(x0 + 0.175, bottom - 0.15, f"d={d}", ha="center", va="top", fontsize=7, color=HIGHLIGHT)
+            ax.text(x0 + 0.175, bottom - 0.15, f"d={d}", ha="center", va="top", fontsize=8, color=HIGHLIGHT)
         ax.set_xlim(-0.1, 2.6 + 0.55 * max(n_pos, 3))
         ax.set_ylim(-0.6, c_in + 0.1)
         kind = "  (= Conv2D)" if kd == c_in else ""

@@ -191,7 +191,7 @@ def test_no_stored_widget_shows_its_repr(path):
     nb = nbformat.read(path, as_version=4)
     found = widget_reprs(nb, f"{path.parent.name}/{path.name}")
     assert not found, ("a stored widget shows its raw repr, which a learner reads as a broken install "
-                       "(display it through convlib.widgets.panel):\n" + "\n".join(found))
+                       "(display it through convlib.figures.explorers.panel):\n" + "\n".join(found))
 
 
 # -- the scan itself is tested on planted outputs --------------------------------------------

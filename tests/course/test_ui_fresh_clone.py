@@ -12,7 +12,7 @@ checks that
 - the command roots the file browser at the repository (``notebooks/`` and
   ``exercises/`` both reachable) and opens the setup check;
 - before any cell runs, each stored widget shows convlib's friendly sentence
-  (``convlib.widgets.FALLBACK_TEXT``), never a raw ``VBox(children=...`` repr,
+  (``convlib.figures.explorers.FALLBACK_TEXT``), never a raw ``VBox(children=...`` repr,
   in the setup check and in the stride/padding explorer.
 
 Marked ``ui`` like tests/test_ui.py, with the same skip-locally, fail-in-CI rule.
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from convlib.widgets import FALLBACK_TEXT
+from convlib.figures.explorers import FALLBACK_TEXT
 from tests.course.test_ui import (  # noqa: F401  (fixtures)
     NOTEBOOK, ROOT, SCREENSHOTS, STARTUP_TIMEOUT_S, Lab, browser, running_lab, sync_playwright,
 )

@@ -1,4 +1,4 @@
-"""convlib.plotting: check the data each figure draws (arrays, texts, patches), not pixels."""
+"""convlib.figures.channels: check the data each figure draws (arrays, texts, patches), not pixels."""
 
 import subprocess
 import sys
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import convlib
-from convlib import plotting
-from convlib.plotting import format_number
+from convlib.figures import channels as plotting
+from convlib.figures.base import format_number
 
 
 def image(ax):
@@ -322,3 +322,13 @@ def test_plot_depth_positions_counts_positions(c_in, kd):
 def test_plot_depth_positions_rejects_a_kernel_deeper_than_the_input():
     with pytest.raises(ValueError, match="KD = 4"):
         plotting.plot_depth_positions(3, [4])
+
+
+def test_plot_channel_sum_compares_the_computed_maps_on_one_colour_scale():
+    x = np.arange(3 * 3 * 2, dtype=float).reshape(3, 3, 2)
+    panels = plotting.plot_channel_sum(x, np.ones((2, 2, 2, 1)), b=[1.0]).convlib_axes
+    norms = [ax.images[0].norm for ax in [*panels["partial"], panels["b"], panels["y"]]]
+    assert len({(n.vmin, n.vmax) for n in norms}) == 1   # a bias of 1 is pale next to sums in the tens
+    bias_colour = panels["b"].images[0].cmap(norms[0](1.0))
+    out_colour = panels["y"].images[0].cmap(norms[0](float(panels["y"].images[0].get_array().max())))
+    assert sum(bias_colour[:3]) > sum(out_colour[:3])

@@ -6,7 +6,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from convlib import conv_geometry, im2col  # noqa: E402
-from convlib import plot_gemm as pg  # noqa: E402
+from convlib.figures import gemm as pg  # noqa: E402
 
 
 def ids_image(h, w, c):
