@@ -455,14 +455,12 @@ def radio_value(r) -> str:
 
 
 def choose(scope, description: str, text: str) -> None:
-    """Choose ``text`` among the radio buttons ``description`` as a keyboard user does: focus the chosen button,
-    press the arrow keys until ``text`` is chosen."""
+    """Choose ``text`` among the radio buttons ``description`` as a keyboard user does: focus its button (each is a
+    tab stop), press the space bar."""
     r = radio(scope, description)
-    labels = [t.strip() for t in r.locator(".widget-radio-box label").all_inner_texts()]
-    target, current = labels.index(text), labels.index(radio_value(r))
-    r.locator("label:has(input:checked) input").focus()
-    for _ in range(abs(target - current)):
-        r.page.keyboard.press("ArrowDown" if target > current else "ArrowUp")
+    button = r.locator(".widget-radio-box label", has_text=re.compile(rf"^\s*{re.escape(text)}\s*$")).locator("input")
+    button.focus()
+    button.press("Space")
     wait_for(r.page, lambda: radio_value(r) == text, WIDGET_TIMEOUT_S, f"{description!r} to be {text!r}")
 
 

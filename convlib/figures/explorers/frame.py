@@ -87,10 +87,11 @@ def int_slider(value: int, lo: int, hi: int, description: str) -> w.IntSlider:
 
 
 def choice(options, value, description: str) -> w.RadioButtons:
-    """A set of options to choose one of: radio buttons, so that the arrow keys move between them (as a screen
-    reader and a keyboard user expect) and each option's label is read out.  ``options`` as for ipywidgets
-    (labels, or ``(label, value)`` pairs)."""
-    return w.RadioButtons(options=options, value=value, description=description,
+    """A set of options to choose one of: radio buttons side by side, each option's label read out (a screen reader
+    hears ``groups = 4`` as "4").  Each option is a tab stop and the space bar picks it (ipywidgets gives its radio
+    buttons no common name, so the arrow keys do not move between them).  ``options`` as for ipywidgets (labels,
+    or ``(label, value)`` pairs)."""
+    return w.RadioButtons(options=options, value=value, description=description, orientation="horizontal",
                           style={"description_width": "95px"}, layout=w.Layout(width="310px")).add_class("cl-choice")
 
 
