@@ -307,7 +307,10 @@ def plot_patch_memory(names, input_bytes, patch_bytes, gemm_bytes=None, *, buffe
         layer's label gives ``patch_bytes / input_bytes``.
     """
     names = list(names)
-    series = [("input x", input_bytes, "#8ecae6"), ("full patch matrix im2col(x)", patch_bytes, "#e85d04")]
+    # the patch matrix's size computed from the shapes (a measured peak also holds numpy's working copies, a little
+    # more): the legend says which one the bars show
+    series = [("input x", input_bytes, "#8ecae6"),
+              ("full patch matrix im2col(x): its size, computed from the shapes", patch_bytes, "#e85d04")]
     if gemm_bytes is not None:
         series.append(("convlib gemm: extra memory, measured", gemm_bytes, "#90be6d"))
     for label, values, _ in series:
