@@ -120,19 +120,16 @@ def findings(nb, label: str) -> list[str]:
     return found
 
 
+def all_outputs(nb):
+    """``(nbval cell number, output)`` for every stored output of every code cell, ignored ones included."""
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    return [(number, output) for number, cell in enumerate(code) for output in cell.get("outputs", [])]
+
+
 def widget_reprs(nb, label: str) -> list[str]:
     """Stored outputs (any cell, ignored ones included) whose plain text is a widget's raw repr."""
-    found = []
-    number = 0
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        for output in cell.get("outputs", []):
-            for text in _texts(output):
-                if WIDGET_REPR.search(text):
-                    found.append(f"{label}::Cell {number}: widget repr {text[:60]!r}")
-        number += 1
-    return found
+    return [f"{label}::Cell {number}: widget repr {text[:60]!r}"
+            for number, output in all_outputs(nb) for text in _texts(output) if WIDGET_REPR.search(text)]
 
 
 #: The plain-text repr of a matplotlib figure, which a notebook shows when the figure has no image of itself.
@@ -142,27 +139,14 @@ _IMAGES = ("image/png", "image/jpeg", "image/svg+xml")
 
 
 def figures_without_image(nb, label: str) -> list[str]:
-    """Stored outputs (any cell) whose plain text is a figure repr and that carry no image."""
+    """Stored outputs (any cell, ignored ones included) whose plain text is a figure repr and that carry no image."""
     found = []
-    number = 0
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            text = "".join(data.get("text/plain", "")) if output.output_type != "stream" else output.get("text", "")
-            if FIGURE_REPR.search(text) and not any(k in data for k in _IMAGES):
-                found.append(f"{label}::Cell {number}: {text.strip()[:60]!r} with no image")
-        number += 1
+    for number, output in all_outputs(nb):
+        data = output.get("data", {})
+        text = output.get("text", "") if output.output_type == "stream" else "".join(data.get("text/plain", ""))
+        if FIGURE_REPR.search(text) and not any(k in data for k in _IMAGES):
+            found.append(f"{label}::Cell {number}: {text.strip()[:60]!r} with no image")
     return found
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_every_stored_figure_has_its_picture(path):
-    nb = nbformat.read(path, as_version=4)
-    found = figures_without_image(nb, f"{path.parent.name}/{path.name}")
-    assert not found, ("a stored output is a figure's repr without its picture (return a figure that Jupyter can "
-                       "draw: convlib.figures.base.new_figure, or a picture() of a raster):\n" + "\n".join(found))
 
 
 def test_figure_scan_flags_a_repr_without_image_and_passes_one_with_it():
@@ -179,19 +163,23 @@ def test_figure_scan_flags_a_repr_without_image_and_passes_one_with_it():
     assert figures_without_image(nb, "f.ipynb") == ["f.ipynb::Cell 1: '<Figure size 1050x570 with 13 Axes>' with no image"]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_compared_outputs_do_not_depend_on_the_machine(path):
-    nb = nbformat.read(path, as_version=4)
-    found = findings(nb, f"{path.parent.name}/{path.name}")
-    assert not found, "machine-dependent stored outputs:\n" + "\n".join(found)
+#: What each scan of the stored outputs finds, said to whoever reads the failure.
+SCANS = {
+    "machine": (findings, "machine-dependent stored outputs"),
+    "widget-repr": (widget_reprs, "a stored widget shows its raw repr, which a learner reads as a broken install "
+                                  "(display it through convlib.figures.explorers.panel)"),
+    "figure-repr": (figures_without_image, "a stored output is a figure's repr without its picture (return a figure "
+                                           "that Jupyter can draw: convlib.figures.base.new_figure, or a picture() "
+                                           "of a raster)"),
+}
 
 
+@pytest.mark.parametrize("scan", SCANS)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_no_stored_widget_shows_its_repr(path):
-    nb = nbformat.read(path, as_version=4)
-    found = widget_reprs(nb, f"{path.parent.name}/{path.name}")
-    assert not found, ("a stored widget shows its raw repr, which a learner reads as a broken install "
-                       "(display it through convlib.figures.explorers.panel):\n" + "\n".join(found))
+def test_stored_outputs(path, scan):
+    find, why = SCANS[scan]
+    found = find(nbformat.read(path, as_version=4), f"{path.parent.name}/{path.name}")
+    assert not found, f"{why}:\n" + "\n".join(found)
 
 
 # -- the scan itself is tested on planted outputs --------------------------------------------
