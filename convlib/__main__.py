@@ -15,7 +15,7 @@ import sys
 #: subcommand -> the module whose ``main(argv)`` runs it
 COMMANDS = {
     "exercises": "convlib.grading.exercises",
-    "grade": "convlib.grading.grade",
+    "grade": "convlib.grading.cli",
     "bench": "convlib.bench.suite",
 }
 

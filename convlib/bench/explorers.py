@@ -1,7 +1,7 @@
 """How long one redraw of each explorer takes: ``python -m convlib.bench.explorers``.
 
 :func:`widget_update_ms` times the stride/padding explorer (``GeometryExplorer``) at its defaults;
-:func:`explorer_redraw_ms` the course's other explorers.  A redraw is everything a control change costs in the kernel: the state
+:func:`explorer_redraw_ms` every explorer, the stride/padding one included.  A redraw is everything a control change costs in the kernel: the state
 recomputed, the numbers' HTML and the picture's PNG.  Each explorer is set to
 its largest preset and one control is stepped through its values; the median
 wall time of ``repeats`` redraws (``last_update_ms``) is reported, in ms.
@@ -27,6 +27,7 @@ def _cases():
     from ..figures.explorers.groups import GroupsExplorer
     from ..figures.explorers.im2col_link import Im2colExplorer
     from ..figures.explorers.sliding_window import SlidingWindowExplorer
+    from ..figures.explorers.stride_padding import GeometryExplorer
 
     # name: (largest preset, the control stepped, its values)
     return {
@@ -35,6 +36,8 @@ def _cases():
         "im2col_link": (lambda: Im2colExplorer(C_in=3, C_out=3, KH=3, KW=3, mode="same"), "j", [0, 1, 2, 3, 4] * 5),
         "sliding_window": (lambda: SlidingWindowExplorer(KH=4, KW=4), "play", range(9)),
         "groups": (lambda: GroupsExplorer(C_in=8, C_out=12, separable=True), "groups", [1, 2, 4, 8] * 6),
+        "stride_padding": (lambda: GeometryExplorer(H=12, W=12, KH=5, KW=5, dilation=2, mode="same"), "stride",
+                           [1, 2, 3, 4] * 7),
     }
 
 
@@ -58,7 +61,7 @@ def explorer_redraw_ms(repeats: int = 25) -> dict[str, float]:
 def widget_update_ms(repeats: int = 5) -> float | None:
     """Median latency of one update of the stride/padding explorer, in ms.
 
-    Builds ``convlib.figures.widgets.GeometryExplorer()`` at its default size and
+    Builds ``convlib.figures.explorers.stride_padding.GeometryExplorer()`` at its default size and
     changes its sliders (``stride``, ``padding``, ``KH``, ``H``,
     ``dilation``) to another value and back, ``repeats`` times; every change
     redraws synchronously through the widget's observers.
@@ -74,7 +77,7 @@ def widget_update_ms(repeats: int = 5) -> float | None:
 
         if "matplotlib.pyplot" not in sys.modules:
             matplotlib.use("Agg")
-        from ..figures.widgets import GeometryExplorer
+        from ..figures.explorers.stride_padding import GeometryExplorer
     except ImportError:
         return None
     explorer = GeometryExplorer()

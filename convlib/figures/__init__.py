@@ -3,6 +3,6 @@
 One module per topic: ``channels`` (kernels, channel sums, maps), ``geometry``
 (stride, padding, dilation), ``filters`` (filter banks and stacks), ``gemm``
 (the patch matrix and its cost), ``training`` (learned kernels, grouped and
-transposed convolution) and ``widgets``.  Matplotlib is imported inside the
-functions, so importing this package does not import it.
+transposed convolution), ``receptive_fields``; ``base`` (the figure class, the
+colours, the number format) and ``explorers`` (the interactive figures).
 """

@@ -11,8 +11,9 @@ from __future__ import annotations
 import io
 
 import numpy as np
+from matplotlib.figure import Figure as MplFigure
 
-__all__ = ["CMAPS", "HIGHLIGHT", "DATA_CMAP", "SIGNED_CMAP", "IMAGE_CMAP", "new_figure", "figure_png",
+__all__ = ["Figure", "CMAPS", "HIGHLIGHT", "DATA_CMAP", "SIGNED_CMAP", "IMAGE_CMAP", "PADDING_COLOUR", "new_figure", "figure_png",
            "format_number", "text_colour"]
 
 #: The colour maps, by what they show.  The course names channels red, green and blue, so the maps for
@@ -30,38 +31,29 @@ CMAPS = {
     "counts": "Oranges",
 }
 DATA_CMAP, SIGNED_CMAP, IMAGE_CMAP = CMAPS["data"], CMAPS["signed"], CMAPS["image"]
+#: Padding cells, in every picture: one light blue.
+PADDING_COLOUR = "#c6dbef"
 #: Colour of windows and highlighted cells, and of the weight written in each window cell.
 HIGHLIGHT = "#d62728"
 
-_FIGURE_CLASS = None
-
-
-def _figure_class():
-    """A matplotlib Figure that Jupyter can draw by itself (made on first use: matplotlib loads late).
+class Figure(MplFigure):
+    """A matplotlib Figure that Jupyter can draw by itself.
 
     IPython shows a returned object as an image when it has ``_repr_png_``.
     A plain Figure only gets that ability from ``%matplotlib inline``, so this
     subclass adds it: a figure returned by a convlib function is drawn as the
     last expression of a cell (or by ``display(fig)``) on any backend, once.
     """
-    global _FIGURE_CLASS
-    if _FIGURE_CLASS is None:
-        from matplotlib.figure import Figure as _MplFigure
 
-        class Figure(_MplFigure):
-            __doc__ = _MplFigure.__doc__
-
-            def _repr_png_(self):
-                return figure_png(self, facecolor="white")
-
-        Figure.__module__ = __name__
-        _FIGURE_CLASS = Figure
-    return _FIGURE_CLASS
+    def _repr_png_(self):
+        return figure_png(self, facecolor="white")
 
 
-def new_figure(**kwargs):
-    """A new convlib :class:`Figure`; ``kwargs`` as for ``matplotlib.figure.Figure`` (figsize, layout, dpi)."""
-    return _figure_class()(**kwargs)
+def new_figure(**kwargs) -> Figure:
+    """A new convlib :class:`Figure` (the one figure factory of :mod:`convlib.figures`); ``kwargs`` as for
+    ``matplotlib.figure.Figure`` (figsize, layout, dpi).  It is not registered with pyplot, so no memory is kept
+    by the pyplot state."""
+    return Figure(**kwargs)
 
 
 def figure_png(fig, **savefig_kwargs) -> bytes:
@@ -69,12 +61,6 @@ def figure_png(fig, **savefig_kwargs) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", **savefig_kwargs)
     return buf.getvalue()
-
-
-def __getattr__(name):
-    if name == "Figure":
-        return _figure_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def format_number(v) -> str:

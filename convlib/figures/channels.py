@@ -10,9 +10,6 @@ to draw themselves as PNG in Jupyter), so
 * in a test, inspect what was drawn: ``ax.images[0].get_array()``,
   ``ax.texts``, ``ax.patches``, ``ax.get_title()``.
 
-Matplotlib is imported inside the functions, so ``import convlib.figures.channels``
-costs nothing and ``import convlib`` never needs matplotlib.
-
 Names follow the course's naming table: ``x`` an image ``(H, W)`` or
 ``(H, W, C_in)``, ``w`` a kernel bank ``(KH, KW, C_in, C_out)``, ``b`` the
 biases ``(C_out,)``, ``y`` the output; ``co`` indexes filters (output
@@ -21,7 +18,12 @@ channels) and ``c`` input channels.
 
 from __future__ import annotations
 
+import matplotlib
 import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from ..geometry import conv_geometry
 from ..reference import correlate2d
@@ -44,20 +46,19 @@ def _as_2d(a, name: str) -> np.ndarray:
     return a
 
 
-def _colouring(a, *, signed=None, cmap=None):
+def _colouring(a, *, signed=None, cmap=None, scale=None):
     """Colour map and normalisation for the values ``a``.
 
     ``signed=None`` decides from the data: a diverging map centred on 0 when
     any value is negative, else the neutral grey scale.  ``signed=True`` forces
     the diverging map (weights).  An explicit ``cmap`` keeps the data's range.
     The limits are a little wider than the data, so that no cell is white on
-    white or too dark to read its label.
+    white or too dark to read its label.  ``scale`` (values) sets the limits
+    instead of ``a``: panels that the reader compares share one scale.
     """
-    import matplotlib
-    from matplotlib.colors import Normalize
-
     a = np.asarray(a, dtype=float)
-    lo, hi = float(a.min()), float(a.max())
+    s_ = a if scale is None else np.asarray(scale, dtype=float)
+    lo, hi = float(s_.min()), float(s_.max())
     if signed is None:
         signed = lo < 0 and cmap is None
     if signed:
@@ -69,15 +70,15 @@ def _colouring(a, *, signed=None, cmap=None):
     return matplotlib.colormaps[cmap or DATA_CMAP], Normalize(lo - pad, hi + 2 * pad)
 
 
-def _draw_grid(ax, a, *, signed=None, cmap=None, annotate=True, fontsize=None, ticks=True, skip=()):
+def _draw_grid(ax, a, *, signed=None, cmap=None, annotate=True, fontsize=None, ticks=True, skip=(), scale=None):
     """Draw a 2-D array as a grid of coloured cells, each labelled with its value.
 
     ``signed`` and ``cmap`` choose the colours (see :func:`_colouring`);
     ``skip`` lists cells ``(i, j)`` left without a label (the caller labels
-    them).  Returns the fontsize used for the labels.
+    them); ``scale`` as for :func:`_colouring`.  Returns the fontsize used for the labels.
     """
     a = np.asarray(a, dtype=float)
-    cmap, norm = _colouring(a, signed=signed, cmap=cmap)
+    cmap, norm = _colouring(a, signed=signed, cmap=cmap, scale=scale)
     ax.imshow(a, cmap=cmap, norm=norm)
     rows, cols = a.shape
     ax.set_xticks(np.arange(-0.5, cols), minor=True)
@@ -87,7 +88,7 @@ def _draw_grid(ax, a, *, signed=None, cmap=None, annotate=True, fontsize=None, t
     if ticks:
         ax.set_xticks(range(cols))
         ax.set_yticks(range(rows))
-        ax.tick_params(which="major", labelsize=7, length=0, pad=2)
+        ax.tick_params(which="major", labelsize=8, length=0, pad=2)
     else:
         ax.set_xticks([])
         ax.set_yticks([])
@@ -201,8 +202,6 @@ def plot_sliding_window(x, k, positions, *, annotate=True, show_products=None):
         ``(j - 0.5, i - 0.5)`` of width ``KW`` and height ``KH``; the sum of
         products is the text with ``get_gid() == "products"``.
     """
-    from matplotlib.patches import Rectangle
-
     x = _as_2d(x, "x")
     k = _as_2d(k, "k")
     (h, w_), (kh, kw) = x.shape, k.shape
@@ -284,9 +283,6 @@ def plot_kernel_volume(w, *, channel_names=None, annotate=True, title=None):
         slice labels have ``get_gid() == "label c"``.  ``fig.axes[1]`` is the
         colour bar.
     """
-    from matplotlib.cm import ScalarMappable
-    from matplotlib.patches import Rectangle
-
     w = np.asarray(w, dtype=float)
     if w.ndim != 3:
         hint = " (for a kernel bank (KH, KW, C_in, C_out) pass one filter, w[:, :, :, co])" if w.ndim == 4 else ""
@@ -341,7 +337,7 @@ def plot_kernel_volume(w, *, channel_names=None, annotate=True, title=None):
     ax.set_title(title or f"one filter: (KH, KW, C_in) = ({kh}, {kw}, {c_in}), {w.size} weights", fontsize=10)
     bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.6, aspect=15, pad=0.02)
     bar.set_label("weight value (0 = white)", fontsize=8)
-    bar.ax.tick_params(labelsize=7)
+    bar.ax.tick_params(labelsize=8)
     return fig
 
 
@@ -405,8 +401,10 @@ def plot_channel_sum(x, w, co=0, b=None, *, channel_names=None, annotate=True):
     y = np.sum(partials, axis=0) + bias
     ho, wo = y.shape
     b_map = np.full(y.shape, bias)
-    # One colouring rule for the computed maps: diverging about 0 if any of them is negative.
-    signed_out = min(min(p.min() for p in partials), bias, y.min()) < 0
+    # One colour scale for the computed maps (partial maps, bias, output), diverging about 0 if any is negative:
+    # a bias of 1 is as pale as it is small next to a partial sum of 26.
+    computed = np.concatenate([np.ravel(partials), [bias], y.ravel()])
+    signed_out = computed.min() < 0
 
     # Manual layout in inches: every panel at `cell` inches per array cell, wide enough for the labels.
     cell = min(0.42, 2.4 / max(h, wd))
@@ -444,14 +442,14 @@ def plot_channel_sum(x, w, co=0, b=None, *, channel_names=None, annotate=True):
         ax.set_title(f"x[:, :, {c}]{name}", fontsize=10)
         panels["x"].append(ax)
         add_text(1, mid - 0.08, "⋆", fontsize=26)
-        add_text(1, mid + 0.25, "correlate", fontsize=7, color="0.3")
+        add_text(1, mid + 0.25, "correlate", fontsize=8, color="0.3")
         ax = add_panel(2, mid, kh, kw)
         _draw_grid(ax, w[:, :, c, co], signed=True, annotate=annotate)
         ax.set_title(f"w[:, :, {c}, {co}]", fontsize=10)
         panels["w"].append(ax)
         add_text(3, mid, "=", fontsize=20)
         ax = add_panel(4, mid, ho, wo)
-        _draw_grid(ax, partials[c], signed=signed_out, annotate=annotate)
+        _draw_grid(ax, partials[c], signed=signed_out, annotate=annotate, scale=computed)
         ax.set_title(f"partial map {c}", fontsize=10)
         panels["partial"].append(ax)
         if c > 0:   # '+' between this partial map and the one above
@@ -465,12 +463,12 @@ def plot_channel_sum(x, w, co=0, b=None, *, channel_names=None, annotate=True):
     fig.text((col_x[5] + 0.27) / fig_w, 1 - mid_all / fig_h, "sum", ha="left", va="center", fontsize=10)
     fig.text((col_x[5] + 0.95) / fig_w, 1 - mid_all / fig_h, "+", ha="center", va="center", fontsize=20)
     ax = add_panel(6, mid_all, ho, wo)
-    _draw_grid(ax, b_map, signed=signed_out, annotate=annotate)
+    _draw_grid(ax, b_map, signed=signed_out, annotate=annotate, scale=computed)
     ax.set_title(f"b[{co}] at every pixel", fontsize=10)
     panels["b"] = ax
     add_text(7, mid_all, "=", fontsize=20)
     ax = add_panel(8, mid_all, ho, wo)
-    _draw_grid(ax, y, signed=signed_out, annotate=annotate)
+    _draw_grid(ax, y, signed=signed_out, annotate=annotate, scale=computed)
     ax.set_title(f"y[:, :, {co}]", fontsize=11, fontweight="bold")
     panels["y"] = ax
     fig.suptitle(f"filter co = {co}: each input channel c is cross-correlated with its own kernel slice "
@@ -482,8 +480,6 @@ def plot_channel_sum(x, w, co=0, b=None, *, channel_names=None, annotate=True):
 
 def _bracket(fig, x, y_top, y_bottom, depth):
     """A right square bracket ']' from y_top to y_bottom at x (figure fractions)."""
-    from matplotlib.lines import Line2D
-
     return Line2D([x, x + depth, x + depth, x], [y_top, y_top, y_bottom, y_bottom], transform=fig.transFigure,
                   color="0.2", linewidth=1.5)
 
@@ -511,8 +507,6 @@ def plot_depth_positions(c_in, depths):
         boxes followed by one bracket per position, bracket ``d`` with
         ``patch.get_gid() == "channels d..d+KD-1"``.
     """
-    from matplotlib.patches import FancyBboxPatch, Rectangle
-
     c_in = int(c_in)
     depths = [int(d) for d in depths]
     if c_in < 1:
@@ -535,7 +529,7 @@ def plot_depth_positions(c_in, depths):
                                 facecolor="none", edgecolor=HIGHLIGHT, linewidth=2)
             br.set_gid(f"channels {d}..{d + kd - 1}")
             ax.add_patch(br)
-            ax.text(x0 + 0.175, bottom - 0.15, f"d={d}", ha="center", va="top", fontsize=7, color=HIGHLIGHT)
+            ax.text(x0 + 0.175, bottom - 0.15, f"d={d}", ha="center", va="top", fontsize=8, color=HIGHLIGHT)
         ax.set_xlim(-0.1, 2.6 + 0.55 * max(n_pos, 3))
         ax.set_ylim(-0.6, c_in + 0.1)
         kind = "  (= Conv2D)" if kd == c_in else ""

@@ -14,7 +14,10 @@ matplotlib is imported here only; ``import convlib`` stays numpy-only.
 
 from __future__ import annotations
 
+import matplotlib.cbook as cbook
+import matplotlib.image as mpimg
 import numpy as np
+from matplotlib.patches import Rectangle
 
 from ..counting import conv2d_counts
 from ..geometry import as_pair, conv_geometry
@@ -39,9 +42,6 @@ def sample_image(factor: int = 4) -> np.ndarray:
     x : ndarray, shape (600 // factor, 512 // factor, 3), float32 in [0, 1]
         Channels last: red, green, blue.
     """
-    import matplotlib.cbook as cbook
-    import matplotlib.image as mpimg
-
     if not isinstance(factor, (int, np.integer)) or factor < 1:
         raise ValueError(f"factor must be a positive int, got {factor!r}")
     img = mpimg.imread(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
@@ -176,8 +176,6 @@ def stack_shapes(input_shape, layers):
 
 def _sheets(ax, x0, y0, width, height, depth, color, max_sheets=8, step=0.12):
     """Draw ``depth`` stacked sheets (at most ``max_sheets``); return the drawn count."""
-    from matplotlib.patches import Rectangle
-
     n = min(depth, max_sheets)
     for s in reversed(range(n)):
         ax.add_patch(Rectangle((x0 + s * step, y0 + s * step), width, height, facecolor=color, edgecolor="k", lw=0.8))

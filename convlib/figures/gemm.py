@@ -17,6 +17,9 @@ numpy-only.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from ..im2col import im2col
 from ..geometry import as_pair, conv_geometry
@@ -31,8 +34,6 @@ _ROLE_COLOURS = ["#ffffff", "#d9d9d9", "#ffb703", "#c9a227"]
 
 
 def _role_cmap():
-    from matplotlib.colors import ListedColormap
-
     return ListedColormap(_ROLE_COLOURS)
 
 
@@ -106,7 +107,7 @@ def plot_patch_row(x, kernel_size, pixel, *, stride=1, padding="valid", dilation
         if small:
             for r in range(hp):
                 for c in range(wp):
-                    ax.text(c, r, format_number(xp[r, c, ci]), ha="center", va="center", in_layout=False, fontsize=7)
+                    ax.text(c, r, format_number(xp[r, c, ci]), ha="center", va="center", in_layout=False, fontsize=8)
         ax.set_xticks([])
         ax.set_yticks([])
         pad_note = " (grey: padding)" if any(any(p) for p in g.pads) else ""
@@ -124,12 +125,10 @@ def plot_patch_row(x, kernel_size, pixel, *, stride=1, padding="valid", dilation
         spine.set_visible(False)
     for r in range(ho):
         for c in range(wo):
-            ax.text(c, r, str(r * wo + c), ha="center", va="center", in_layout=False, fontsize=7, color="#555555")
+            ax.text(c, r, str(r * wo + c), ha="center", va="center", in_layout=False, fontsize=8, color="#555555")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(f"output y: {ho}x{wo}\npixel ({i}, {j}) -> row {row}", fontsize=9)
-
-    from matplotlib.patches import Rectangle
 
     ax = fig.add_subplot(gs[1, :])
     m, k = cols.shape
@@ -140,16 +139,16 @@ def plot_patch_row(x, kernel_size, pixel, *, stride=1, padding="valid", dilation
         _grid(ax, (m, k))
         for r in range(m):
             for c in range(k):
-                ax.text(c, r, format_number(cols[r, c]), ha="center", va="center", in_layout=False, fontsize=7,
+                ax.text(c, r, format_number(cols[r, c]), ha="center", va="center", in_layout=False, fontsize=8,
                         weight="bold" if r == row else "normal")
     else:  # large: the values as colours
         ax.imshow(cols, cmap=CMAPS["patches"], aspect="auto")
     ax.add_patch(Rectangle((-0.5, row - 0.5), k, 1, fill=False, edgecolor="#e85d04", lw=2.5))
     ax.set_yticks(range(cols.shape[0]))
-    ax.tick_params(axis="y", labelsize=7)
+    ax.tick_params(axis="y", labelsize=8)
     ax.set_xticks(range(cols.shape[1]))
     labels = [f"{a},{b},{ci}" for a in range(kh) for b in range(kw) for ci in range(c_in)]
-    ax.set_xticklabels(labels, rotation=90, fontsize=7)
+    ax.set_xticklabels(labels, rotation=90, fontsize=8)
     ax.set_xlabel("column = (kh, kw, ci): the same order as w.reshape(-1, C_out)", fontsize=9)
     ax.set_ylabel("row = output pixel i*Wo + j", fontsize=9)
     ax.set_title(f"patch matrix im2col(x): shape {cols.shape} = (Ho*Wo, KH*KW*C_in); row {row} outlined",
@@ -198,7 +197,7 @@ def plot_copy_counts(input_hw, kernel_size, *, stride=1, padding="valid", dilati
     if h * w <= 400:
         for r in range(h):
             for c in range(w):
-                ax.text(c, r, str(counts[r, c]), ha="center", va="center", in_layout=False, fontsize=7,
+                ax.text(c, r, str(counts[r, c]), ha="center", va="center", in_layout=False, fontsize=8,
                         color=text_colour(im.cmap, im.norm, counts[r, c]))  # white on the dark cells
     ax.set_xticks([])
     ax.set_yticks([])
@@ -214,8 +213,6 @@ def plot_copy_counts(input_hw, kernel_size, *, stride=1, padding="valid", dilati
 
 def _value_axis(ax, values, label, hint):
     """Log scale when the values span more than 20x, else linear from 0; plain tick numbers."""
-    from matplotlib.ticker import FuncFormatter, NullFormatter
-
     lo, hi = float(np.min(values)), float(np.max(values))
     if hi / lo > 20:
         ax.set_xscale("log")
@@ -310,7 +307,10 @@ def plot_patch_memory(names, input_bytes, patch_bytes, gemm_bytes=None, *, buffe
         layer's label gives ``patch_bytes / input_bytes``.
     """
     names = list(names)
-    series = [("input x", input_bytes, "#8ecae6"), ("full patch matrix im2col(x)", patch_bytes, "#e85d04")]
+    # the patch matrix's size computed from the shapes (a measured peak also holds numpy's working copies, a little
+    # more): the legend says which one the bars show
+    series = [("input x", input_bytes, "#8ecae6"),
+              ("full patch matrix im2col(x): its size, computed from the shapes", patch_bytes, "#e85d04")]
     if gemm_bytes is not None:
         series.append(("convlib gemm: extra memory, measured", gemm_bytes, "#90be6d"))
     for label, values, _ in series:

@@ -7,12 +7,14 @@
 
 Every function is pure: it takes arrays and returns numbers or a matplotlib
 ``Figure`` (nothing is shown or saved), so tests can read back what was drawn.
-matplotlib is imported inside the functions; ``import convlib`` stays numpy-only.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.patches import Rectangle
+
+from .base import new_figure
 
 __all__ = ["field_box", "plot_input_gradients"]
 
@@ -77,9 +79,6 @@ def plot_input_gradients(maps, titles=None, *, frame=True):
         ``fig.axes[i].images[0]`` holds ``|maps[i]|``; the frame is
         ``fig.axes[i].patches[0]``.
     """
-    from matplotlib.patches import Rectangle
-
-    from .base import new_figure  # a Figure that Jupyter draws as a cell's last expression
 
     maps = [np.abs(_as_map(g, f"maps[{i}]")).astype(float) for i, g in enumerate(maps)]
     if not maps:

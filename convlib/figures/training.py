@@ -19,6 +19,7 @@ matplotlib is imported here only; ``import convlib`` stays numpy-only.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from .base import DATA_CMAP, SIGNED_CMAP, format_number, new_figure, text_colour
 from ..transpose import conv2d_transpose
@@ -263,8 +264,6 @@ def plot_history(history, metrics=None):
         (``"validation <metric>"`` for Keras' ``val_`` keys): ``fit`` reports
         those on the training data, not on test data.
     """
-    from matplotlib.ticker import MaxNLocator
-
     metrics = list(metrics) if metrics is not None else list(history)
     missing = [m for m in metrics if m not in history]
     if missing:

@@ -68,17 +68,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .cli import format_report, main, write_json_atomic
-from .judging import judge
 from .notebooks import repo_root, show_path
-from .planning import learner_names, plan
 from .results import NotebookResult, TestResult, num
 from .runner import DEFAULT_NOTEBOOK_TIMEOUT, DEFAULT_TIMEOUT, grade_notebook, kernel_view
-from .sources import find_notebooks, load_sources, match_source, read_cells
+from .sources import load_sources
 
-__all__ = ["grade_paths", "grade_notebook", "load_sources", "find_notebooks", "plan", "judge", "learner_names",
-           "match_source", "read_cells", "format_report", "write_json_atomic", "misconception_table", "main",
-           "DEFAULT_TIMEOUT", "DEFAULT_NOTEBOOK_TIMEOUT"]
+__all__ = ["grade_paths", "misconception_table"]
 
 ROOT = repo_root()
 
@@ -186,6 +181,3 @@ def misconception_table(notebooks) -> list:
     rows.sort(key=lambda r: (-r["count"], r["source"], r["grade_id"], r["misconception"]))
     return rows
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -103,15 +103,6 @@ def import_cycles(graph: dict) -> list:
     return cycles
 
 
-#: Import circles outside the maths that are being removed on other branches; nothing else may be added here.
-KNOWN_CYCLES = {
-    frozenset({"convlib.figures.widgets", "convlib.figures.explorers._ui"}):
-        "figures/widgets.py imports explorers._ui; _ui imports widgets.panel inside a function",
-    frozenset({"convlib.grading.grade", "convlib.grading.honesty"}):
-        "grading/grade.py and grading/honesty.py import each other inside functions",
-}
-
-
 def test_no_module_stands_in_for_another():
     """No import hook on ``sys.meta_path`` and no module ``__getattr__`` that hands out another convlib module's names."""
     for path in sorted((ROOT / "convlib").rglob("*.py")):
@@ -129,16 +120,8 @@ def test_the_cycle_finder_finds_a_circle():
 
 
 def test_no_import_circles_in_convlib():
-    cycles = [c for c in import_cycles(import_graph()) if frozenset(c) not in KNOWN_CYCLES]
+    cycles = import_cycles(import_graph())
     assert not cycles, "import circles in convlib: " + "; ".join(" -> ".join(c) for c in cycles)
-
-
-@pytest.mark.parametrize("cycle", [
-    pytest.param(sorted(c), marks=pytest.mark.xfail(reason=why, strict=True), id=" <-> ".join(sorted(c)))
-    for c, why in KNOWN_CYCLES.items()
-])
-def test_the_known_circles_are_gone(cycle):
-    assert frozenset(cycle) not in {frozenset(c) for c in import_cycles(import_graph())}
 
 
 @pytest.mark.slow

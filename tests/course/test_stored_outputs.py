@@ -11,7 +11,9 @@ fails, naming the notebook and nbval's cell number, on any of those patterns.
 
 It also checks that no stored output anywhere (ignored cells included) shows a
 widget's raw repr, which a learner reads as a broken install: convlib's
-widgets store a friendly sentence instead (``convlib.figures.widgets.panel``).
+widgets store a friendly sentence instead (``convlib.figures.explorers.panel``); and that no
+stored output is a figure's repr (``<Figure size 640x480 with 1 Axes>``) without the image it
+stands for: a learner would read that text where the picture should be.
 """
 
 from __future__ import annotations
@@ -118,34 +120,66 @@ def findings(nb, label: str) -> list[str]:
     return found
 
 
+def all_outputs(nb):
+    """``(nbval cell number, output)`` for every stored output of every code cell, ignored ones included."""
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    return [(number, output) for number, cell in enumerate(code) for output in cell.get("outputs", [])]
+
+
 def widget_reprs(nb, label: str) -> list[str]:
     """Stored outputs (any cell, ignored ones included) whose plain text is a widget's raw repr."""
+    return [f"{label}::Cell {number}: widget repr {text[:60]!r}"
+            for number, output in all_outputs(nb) for text in _texts(output) if WIDGET_REPR.search(text)]
+
+
+#: The plain-text repr of a matplotlib figure, which a notebook shows when the figure has no image of itself.
+FIGURE_REPR = re.compile(r"<(?:\w+\.)*Figure size [\d.]+x[\d.]+")
+
+_IMAGES = ("image/png", "image/jpeg", "image/svg+xml")
+
+
+def figures_without_image(nb, label: str) -> list[str]:
+    """Stored outputs (any cell, ignored ones included) whose plain text is a figure repr and that carry no image."""
     found = []
-    number = 0
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        for output in cell.get("outputs", []):
-            for text in _texts(output):
-                if WIDGET_REPR.search(text):
-                    found.append(f"{label}::Cell {number}: widget repr {text[:60]!r}")
-        number += 1
+    for number, output in all_outputs(nb):
+        data = output.get("data", {})
+        text = output.get("text", "") if output.output_type == "stream" else "".join(data.get("text/plain", ""))
+        if FIGURE_REPR.search(text) and not any(k in data for k in _IMAGES):
+            found.append(f"{label}::Cell {number}: {text.strip()[:60]!r} with no image")
     return found
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_compared_outputs_do_not_depend_on_the_machine(path):
-    nb = nbformat.read(path, as_version=4)
-    found = findings(nb, f"{path.parent.name}/{path.name}")
-    assert not found, "machine-dependent stored outputs:\n" + "\n".join(found)
+def test_figure_scan_flags_a_repr_without_image_and_passes_one_with_it():
+    nb = nbformat.v4.new_notebook()
+    bare = nbformat.v4.new_code_cell("draw()")
+    bare.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "<Figure size 1050x570 with 13 Axes>"},
+                                           execution_count=1)]
+    drawn = nbformat.v4.new_code_cell("draw()")
+    drawn.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "<Figure size 973.333x747 with 11 Axes>",
+                                                                    "image/png": "iVBORw0KGgo="}, execution_count=2)]
+    printed = nbformat.v4.new_code_cell("print(fig)")
+    printed.outputs = [nbformat.v4.new_output("stream", name="stdout", text="Figure(640x480)\n")]
+    nb.cells = [drawn, bare, printed]
+    assert figures_without_image(nb, "f.ipynb") == ["f.ipynb::Cell 1: '<Figure size 1050x570 with 13 Axes>' with no image"]
 
 
+#: What each scan of the stored outputs finds, said to whoever reads the failure.
+SCANS = {
+    "machine": (findings, "machine-dependent stored outputs"),
+    "widget-repr": (widget_reprs, "a stored widget shows its raw repr, which a learner reads as a broken install "
+                                  "(display it through convlib.figures.explorers.panel)"),
+    "figure-repr": (figures_without_image, "a stored output is a figure's repr without its picture (return a figure "
+                                           "that Jupyter can draw: convlib.figures.base.new_figure, or a picture() "
+                                           "of a raster)"),
+}
+
+
+@pytest.mark.parametrize("scan", SCANS)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_no_stored_widget_shows_its_repr(path):
-    nb = nbformat.read(path, as_version=4)
-    found = widget_reprs(nb, f"{path.parent.name}/{path.name}")
-    assert not found, ("a stored widget shows its raw repr, which a learner reads as a broken install "
-                       "(display it through convlib.figures.widgets.panel):\n" + "\n".join(found))
+def test_stored_outputs(path, scan):
+    find, why = SCANS[scan]
+    found = find(nbformat.read(path, as_version=4), f"{path.parent.name}/{path.name}")
+    assert not found, f"{why}:\n" + "\n".join(found)
 
 
 # -- the scan itself is tested on planted outputs --------------------------------------------

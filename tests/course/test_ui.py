@@ -481,6 +481,28 @@ def new_picture(page, image, what: str):
     wait_for_new_image(page, image, src_before, what)
 
 
+def radio(scope, description: str):
+    """The radio buttons whose description is exactly ``description``."""
+    page = scope.page if hasattr(scope, "page") else scope
+    label = page.locator(".widget-label", has_text=re.compile(rf"^\s*{re.escape(description)}\s*$"))
+    return scope.locator(".widget-radio").filter(has=label)
+
+
+def radio_value(r) -> str:
+    """The label of the chosen radio button."""
+    return r.locator("label:has(input:checked)").inner_text().strip()
+
+
+def choose(scope, description: str, text: str) -> None:
+    """Choose ``text`` among the radio buttons ``description`` as a keyboard user does: focus its button (each is a
+    tab stop), press the space bar."""
+    r = radio(scope, description)
+    button = r.locator(".widget-radio-box label", has_text=re.compile(rf"^\s*{re.escape(text)}\s*$")).locator("input")
+    button.focus()
+    button.press("Space")
+    wait_for(r.page, lambda: radio_value(r) == text, WIDGET_TIMEOUT_S, f"{description!r} to be {text!r}")
+
+
 def png_hash(locator, path: Path) -> str:
     """Screenshot ``locator`` to ``path``; return the PNG's sha256."""
     path.parent.mkdir(exist_ok=True)
@@ -529,7 +551,7 @@ def test_setup_check_slider_drives_label(lab, page):
 def page_geometry(out) -> dict:
     """The control values as the page shows them (slider readouts and the toggle)."""
     values = {name: slider_value(slider(out, name)) for name in ("H", "W", "KH", "KW", "stride", "padding", "dilation")}
-    values["mode"] = out.locator(".widget-toggle-buttons button.mod-active").first.inner_text().strip()  # not 'same' split
+    values["mode"] = radio_value(radio(out, "padding mode"))
     return values
 
 
@@ -553,7 +575,7 @@ def test_geometry_explorer_sliders_redraw(lab, page):
 
     out = widget_cell(page, "stride")
     out.scroll_into_view_if_needed()
-    summary = out.locator(".widget-html-content").first
+    summary = out.locator(".cl-numbers").first
     image = out.locator("img.widget-image").first
     image.wait_for()
     states: list[tuple[str, str, str]] = []  # (name, summary text, figure PNG hash)
@@ -571,8 +593,7 @@ def test_geometry_explorer_sliders_redraw(lab, page):
     # the padding slider: a learner clicks 'explicit' first, so does the test.
     if g["mode"] != "explicit":
         src_before = image_state(image)[0]
-        out.locator(".widget-toggle-buttons button", has_text=re.compile(r"^\s*explicit\s*$")).click()
-        wait_for(page, lambda: page_geometry(out)["mode"] == "explicit", WIDGET_TIMEOUT_S, "mode 'explicit'")
+        choose(out, "padding mode", "explicit")
         pad = slider(out, "padding").locator(".noUi-target")
         wait_for(page, lambda: pad.get_attribute("disabled") is None, WIDGET_TIMEOUT_S, "the padding slider enabled")
         wait_for_new_image(page, image, src_before, "the picture of mode 'explicit'")  # the redraw's last update

@@ -4,7 +4,7 @@ Each test opens the notebook in JupyterLab (the fixtures and helpers of
 tests/course/test_ui.py: a temporary copy of the course with cleared outputs,
 headless Debian Chromium), runs all cells from the menu, then drives the
 explorer as a learner would -- sliders with the focused handle and the arrow
-keys, buttons with the keyboard (focus, Enter) -- and checks that the number
+keys, radio buttons with the arrow keys, play with Enter -- and checks that the number
 the page shows is the one convlib computes for the same state, and that the
 picture changes.  Every state is screenshotted to ``screenshots/``
 (``explorer-NN-name-K-state.png``).
@@ -20,8 +20,8 @@ import re
 import pytest
 
 from tests.course.test_ui import (  # noqa: F401  (fixtures)
-    SCREENSHOTS, WIDGET_TIMEOUT_S, assert_no_errors, browser, lab, open_notebook, page, page_geometry, png_hash, press_slider,
-    run_all_cells, slider, slider_value, sync_playwright, wait_for, widget_cell,
+    SCREENSHOTS, WIDGET_TIMEOUT_S, assert_no_errors, browser, choose, lab, open_notebook, page, page_geometry, png_hash,
+    press_slider, radio, run_all_cells, slider, slider_value, sync_playwright, wait_for, widget_cell,
     new_picture,
 )
 
@@ -44,16 +44,6 @@ class Recorder:
 
 def picture(out):
     return out.locator("img.widget-image").first
-
-
-def press_button(out, text: str) -> None:
-    """Choose a toggle button with the keyboard: focus it, press Enter; wait for the new picture."""
-    button = out.locator(".widget-toggle-buttons button", has_text=re.compile(rf"^\s*{re.escape(text)}\s*$"))
-    with new_picture(out.page, picture(out), f"the picture after {text!r}"):
-        button.focus()
-        button.press("Enter")
-        wait_for(out.page, lambda: "mod-active" in (button.get_attribute("class") or ""), WIDGET_TIMEOUT_S,
-                 f"button {text!r} to be chosen")
 
 
 def move(page, out, name: str, key: str = "ArrowRight", times: int = 1) -> int:
@@ -96,7 +86,7 @@ def test_channel_sum_explorer(lab, page):
     wait_for(page, lambda: f"y[0, {j}, 0]" in total(), WIDGET_TIMEOUT_S, "the sum to follow output j")
     pictures.append(rec.shot("fingerprint-0-1"))
 
-    press_button(out, "random integers")
+    choose(out, "data", "random integers")
     i = move(page, out, "output i")
     x, w, b = preset_data("random integers", 3, 1, 2, 2)
     s = channel_sum_state(x, w, b, position=(i, j))
@@ -107,7 +97,7 @@ def test_channel_sum_explorer(lab, page):
     assert partials == [str(int(p)) for p in s.partial_sums], partials
     pictures.append(rec.shot(f"random-{i}-{j}"))
 
-    press_button(out, "A: one flat kernel")
+    choose(out, "model", "A: one flat kernel")
     wait_for(page, lambda: out.locator(".cs-wrong-value").count() == 1, WIDGET_TIMEOUT_S, "model A's number")
     assert text_of(out, ".cs-wrong-value") == str(int(s.wrong["A: one flat kernel"]))
     assert "the model is wrong here" in text_of(out, ".cs-wrong")
@@ -124,6 +114,13 @@ def test_channel_sum_explorer(lab, page):
     pi, pj, value = int(m[1]), int(m[2]), int(m[3])
     assert value == int(channel_sum_state(x, w, b, position=(pi, pj)).value)
     pictures.append(rec.shot(f"played-{pi}-{pj}"))
+    # Stop ends the play and keeps the learner's place (it does not send the window back to (0, 0))
+    stop = out.locator(".widget-play button").nth(1)
+    stop.focus()
+    stop.press("Enter")
+    page.wait_for_timeout(1500)
+    assert f"y[{pi}, {pj}, 0]" in total(), total()
+    assert slider_value(slider(out, "output i")) == pi and slider_value(slider(out, "output j")) == pj
     assert len(set(pictures)) == len(pictures), "a control did not change the picture"
     assert_no_errors(page, nb)
 
@@ -152,7 +149,7 @@ def test_im2col_linker(lab, page):
     assert [int(v) for v in row] == [int(v) for v in s.patch_row], row
     pictures.append(rec.shot(f"pixel-{i}-{j}-co{co}"))
 
-    press_button(out, "patch column → input pixels")
+    choose(out, "pick", "patch column → input pixels")
     k = move(page, out, "patch column", times=3)
     s = im2col_link_state(x, w, b, column=k)
     wait_for(page, lambda: out.locator(".im-column").count() == 1 and f"column {k} " in text_of(out, ".im-column"),
@@ -204,7 +201,7 @@ def test_sliding_window_explorer(lab, page):
     assert f"cross-correlation gives {int(s.correlation)}; true convolution (flipped kernel) gives " \
            f"{int(s.convolution)}" in both, both
     pictures.append(rec.shot(f"{i}-{j}"))
-    press_button(out, "true convolution (flipped)")
+    choose(out, "kernel", "true convolution (flipped)")
     f = sliding_window_state(x, k, position=(i, j), flip=True)
     wait_for(page, lambda: "k[::-1, ::-1]" in out.inner_text(), WIDGET_TIMEOUT_S, "the flipped kernel")
     assert total().endswith(f"= {int(f.value)}"), total()
@@ -219,19 +216,16 @@ def test_groups_explorer(lab, page):
 
     nb = "notebooks/08-grouped-depthwise-separable.ipynb"
     run_notebook(page, lab, nb, "ui-ex-08")
-    out = widget_cell(page, "groups")
+    out = widget_cell(page, "C_in")
     out.scroll_into_view_if_needed()
     rec = Recorder(out, "08-groups")
     params = lambda: int(text_of(out, ".gr-params"))  # noqa: E731
     assert params() == convlib.conv2d_counts(8, 8, 3).params
     pictures = [rec.shot("groups-1")]
-    s = slider(out, "groups")
-    handle = s.locator(".noUi-handle")
-    handle.focus()
     for g in (2, 4, 8):
         want = convlib.conv2d_counts(8, 8, 3, (8, 8), groups=g)
         with new_picture(page, picture(out), f"the picture of groups={g}"):
-            handle.press("ArrowRight")
+            choose(out, "groups", str(g))
             wait_for(page, lambda: params() == want.params, WIDGET_TIMEOUT_S, f"the parameters of groups={g}")
         assert int(text_of(out, ".gr-macs")) == want.macs
         pictures.append(rec.shot(f"groups-{g}"))
@@ -252,16 +246,17 @@ def test_geometry_explorer_convention_switch(lab, page):
     (the input stays put) and the line per axis that says where the windows lie against TensorFlow's; the real
     pads replace the greyed padding slider's value in the text."""
     from convlib.conventions import same_pads
-    from convlib.figures.widgets import CONVENTION_LABELS, convention_note
+    from convlib.figures.explorers.stride_padding import CONVENTION_LABELS, convention_note
 
     nb = "notebooks/05-stride-padding-dilation.ipynb"
     run_notebook(page, lab, nb, "ui-ex-05")
     out = widget_cell(page, "stride")
     out.scroll_into_view_if_needed()
     rec = Recorder(out, "05-convention")
-    upper = out.locator(".widget-toggle-buttons button", has_text="TensorFlow (SAME_UPPER)")
+    upper = radio(out, "'same' split as").locator("input").first
     assert upper.is_disabled(), "the convention buttons should wait for mode 'same'"
-    press_button(out, "same")
+    assert "is used only in mode 'same'" in text_of(out, ".cl-note"), "a greyed-out control says why"
+    choose(out, "padding mode", "same")
     wait_for(page, lambda: not upper.is_disabled(), WIDGET_TIMEOUT_S, "the convention buttons enabled")
     g = page_geometry(out)
     hw, khw = (g["H"], g["W"]), (g["KH"], g["KW"])
@@ -271,7 +266,7 @@ def test_geometry_explorer_convention_switch(lab, page):
                               ("PyTorch k_eff // 2", "symmetric"), ("TensorFlow (SAME_UPPER)", "upper")]:
         assert CONVENTION_LABELS[label] == convention
         if convention != "upper" or pictures:
-            press_button(out, label)
+            choose(out, "'same' split as", label)
         expected = convention_note(hw, khw, g["stride"], g["dilation"], convention)
         wait_for(page, lambda: note() == expected, WIDGET_TIMEOUT_S, f"the page to say {expected!r}")
         (t, b), (l, r) = pads = tuple(same_pads(n, k, g["stride"], g["dilation"], convention) for n, k in zip(hw, khw))
@@ -284,7 +279,7 @@ def test_geometry_explorer_convention_switch(lab, page):
         if pads != tf:
             assert picture != pictures["upper"], f"{convention} pads {pads}: the picture did not change"
             assert "than TensorFlow's" in note()
-            assert "where TensorFlow's windows start" in text_of(out, ".widget-html-content")
+            assert "where TensorFlow's windows start" in text_of(out, ".cl-numbers")
         if pads[0][0] != tf[0][0]:
             assert note().splitlines()[0].startswith("rows: windows start"), note()
     # the explorer's starting sizes are chosen so that the rows move (the odd total is on H)
@@ -292,3 +287,99 @@ def test_geometry_explorer_convention_switch(lab, page):
         same_pads(hw[0], khw[0], g["stride"], g["dilation"], "upper")
     assert len(set(pictures.values())) == len(pictures) or hw == (1, 1)
     assert_no_errors(page, nb)
+
+
+# -- one screen: every explorer's height at 1440 x 900, its overflow at 1024 x 768 ---------------------------------
+
+#: The notebooks with an explorer, and a slider every one of their explorers has (to find the cell).
+EXPLORER_NOTEBOOKS = {
+    "01": "notebooks/01-is-the-kernel-2d.ipynb",
+    "02": "notebooks/02-one-channel-cross-correlation.ipynb",
+    "03": "notebooks/03-depth-the-channel-sum.ipynb",
+    "05": "notebooks/05-stride-padding-dilation.ipynb",
+    "06": "notebooks/06-im2col-and-gemm.ipynb",
+    "08": "notebooks/08-grouped-depthwise-separable.ipynb",
+}
+#: JupyterLab shows about 750 px of notebook at 1440 x 900: an explorer fits in 700, so all of it is in view.
+MAX_HEIGHT_PX = 700
+
+#: What a browser draws of one explorer: its box, the controls column's, the picture's.
+_BOXES_JS = """(root) => {
+  const box = e => { const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, left: r.left,
+                                                                right: r.right, height: r.height}; };
+  const img = root.querySelector('img.widget-image');
+  return {explorer: box(root), controls: box(root.querySelector('.widget-hbox > .widget-vbox')),
+          picture: img ? box(img) : null};
+}"""
+
+#: Everything of one explorer that is clipped, overflows or overlaps, as sentences ([] when nothing is).
+_OVERFLOW_JS = """(root) => {
+  const bad = [];
+  const name = e => (e.className && e.className.baseVal === undefined ? String(e.className) : e.tagName)
+                    .split(' ').filter(c => c.startsWith('widget') || c.startsWith('cl-')).join('.') || e.tagName;
+  const area = root.closest('.jp-OutputArea-output').getBoundingClientRect();
+  const r = root.getBoundingClientRect();
+  if (r.right > area.right + 1) bad.push(`explorer ${Math.round(r.right - area.right)} px past its output area`);
+  if (root.scrollWidth > root.clientWidth + 1) bad.push(`explorer scrolls sideways (${root.scrollWidth} > ${root.clientWidth})`);
+  // the panels meant to scroll sideways: the numbers and their wide tables (every ipywidgets box says
+  // overflow: auto, so a box that scrolls is an overflow like any other)
+  const scrolls = e => e.matches('.cl-numbers, .cl-scroll');
+  for (const e of root.querySelectorAll('*')) {
+    // a slider's handle stands half over the end of its track by design; hidden elements
+    if (e.matches('.slider-container') || e.closest('.noUi-target') || e.offsetParent === null) continue;
+    let p = e.parentElement, inside = false;
+    while (p && p !== root) { if (scrolls(p)) { inside = true; break; } p = p.parentElement; }
+    if (inside) continue;                                        // what scrolls inside its own panel is fine
+    const b = e.getBoundingClientRect();
+    if (b.right > r.right + 1) bad.push(`${name(e)} sticks out ${Math.round(b.right - r.right)} px`);
+    if (!scrolls(e) && e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0)
+      bad.push(`${name(e)} clips or overflows its text/content (${e.scrollWidth} > ${e.clientWidth}): ${e.textContent.trim().slice(0, 40)}`);
+  }
+  const parts = [...root.querySelectorAll('.widget-slider, .widget-radio, .widget-play, .widget-checkbox, '
+                                          + 'img.widget-image, .cl-numbers, .cl-caption, .cl-note')];
+  for (let a = 0; a < parts.length; a++) for (let b = a + 1; b < parts.length; b++) {
+    if (parts[a].contains(parts[b]) || parts[b].contains(parts[a])) continue;
+    const p = parts[a].getBoundingClientRect(), q = parts[b].getBoundingClientRect();
+    const w = Math.min(p.right, q.right) - Math.max(p.left, q.left), h = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
+    if (w > 2 && h > 2) bad.push(`${name(parts[a])} overlaps ${name(parts[b])} (${Math.round(w)} x ${Math.round(h)} px)`);
+  }
+  return bad;
+}"""
+
+
+def test_every_explorer_fits_one_screen(lab, page):
+    """At 1440 x 900 every explorer (controls, picture, numbers) is at most 700 px tall and its picture stands
+    beside its controls; at 1024 x 768 nothing of it is clipped, overlaps or overflows its output area (wide tables
+    scroll inside their own panel).  Heights go to screenshots/explorer-heights.json, a screenshot of each explorer
+    at both sizes to screenshots/layout-NN-WIDTHxHEIGHT.png."""
+    import json
+
+    heights, problems = {}, []
+    for nn, nb in EXPLORER_NOTEBOOKS.items():
+        page.set_viewport_size({"width": 1440, "height": 900})
+        run_notebook(page, lab, nb, f"ui-fit-{nn}")
+        explorers = page.locator(".cl-explorer")
+        explorers.first.wait_for()
+        for k in range(explorers.count()):
+            root = explorers.nth(k)
+            root.scroll_into_view_if_needed()
+            page.wait_for_timeout(300)
+            boxes = root.evaluate(_BOXES_JS)
+            heights[f"{nn}-{k}"] = round(boxes["explorer"]["height"])
+            png_hash(root, SCREENSHOTS / f"layout-{nn}-{k}-1440x900.png")
+            if boxes["explorer"]["height"] > MAX_HEIGHT_PX:
+                problems.append(f"{nb} explorer {k}: {boxes['explorer']['height']:.0f} px tall at 1440x900")
+            pic, ctl = boxes["picture"], boxes["controls"]
+            if pic is None or pic["left"] < ctl["right"] - 1:
+                problems.append(f"{nb} explorer {k}: the picture is not beside the controls at 1440x900")
+        page.set_viewport_size({"width": 1024, "height": 768})
+        page.wait_for_timeout(800)
+        for k in range(explorers.count()):
+            root = explorers.nth(k)
+            root.scroll_into_view_if_needed()
+            png_hash(root, SCREENSHOTS / f"layout-{nn}-{k}-1024x768.png")
+            problems += [f"{nb} explorer {k} at 1024x768: {p}" for p in root.evaluate(_OVERFLOW_JS)]
+        page.set_viewport_size({"width": 1440, "height": 900})
+    (SCREENSHOTS / "explorer-heights.json").write_text(json.dumps(heights, indent=1) + "\n")
+    print("explorer heights at 1440x900 (px):", heights)
+    assert heights and not problems, "\n".join(problems)

@@ -14,7 +14,7 @@ itself), and a real Chromium checks that
   ``exercises/`` in the file browser (the repository is its root), and the
   setup check opens from there with two double-clicks;
 - before any cell runs, each stored widget shows convlib's friendly sentence
-  (``convlib.figures.widgets.FALLBACK_TEXT``), never a raw ``VBox(children=...`` repr,
+  (``convlib.figures.explorers.FALLBACK_TEXT``), never a raw ``VBox(children=...`` repr,
   in the setup check and in the stride/padding explorer;
 - a **Predict** prompt is on screen and its answer is not: the stored output of
   the cell that answers it is folded, and appears when the learner clicks the
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pytest
 
-from convlib.figures.widgets import FALLBACK_TEXT
+from convlib.figures.explorers import FALLBACK_TEXT
 from tests.course.test_ui import (  # noqa: F401  (fixtures)
     NOTEBOOK, ROOT, SCREENSHOTS, STARTUP_TIMEOUT_S, Lab, browser, kernel_status, running_lab, sync_playwright, wait_for,
 )

@@ -14,14 +14,14 @@ from convlib.figures.channels import plot_maps  # noqa: E402
 from convlib.figures.gemm import plot_copy_counts  # noqa: E402
 from convlib.figures.training import plot_group_connectivity  # noqa: E402
 from convlib.figures.filters import plot_channel_mix  # noqa: E402
-from convlib.figures.geometry import draw_geometry  # noqa: E402
+from convlib.figures.explorers.groups import draw_groups, groups_state  # noqa: E402
 
 FIGURES = Path(figures.__file__).parent
 
 
 def test_only_the_base_makes_figures():
     """No figure module builds a matplotlib Figure, a text colour or a number label of its own."""
-    for path in FIGURES.glob("*.py"):
+    for path in FIGURES.rglob("*.py"):
         if path.name == "base.py":
             continue
         tree = ast.parse(path.read_text())
@@ -29,8 +29,18 @@ def test_only_the_base_makes_figures():
             if isinstance(node, ast.ImportFrom) and node.module == "matplotlib.figure":
                 pytest.fail(f"{path.name} imports matplotlib.figure: use convlib.figures.base.new_figure")
             if isinstance(node, ast.FunctionDef):
-                assert node.name not in {"_figure", "_text_colour", "_fmt", "format_number", "_figure_class"}, \
+                assert node.name not in {"_figure", "_text_colour", "_fmt", "format_number", "_figure_class",
+                                         "new_figure"}, \
                     f"{path.name} defines {node.name}: it is in convlib.figures.base"
+
+
+def test_figure_modules_import_at_the_top():
+    """Every import of convlib.figures stands at the top of its module, where a reader looks for it."""
+    for path in FIGURES.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                inner = [n for n in ast.walk(node) if isinstance(n, ast.Import | ast.ImportFrom)]
+                assert not inner, f"{path.relative_to(FIGURES)}: {node.name} imports inside (line {inner[0].lineno})"
 
 
 @pytest.mark.parametrize("make", [
@@ -38,7 +48,7 @@ def test_only_the_base_makes_figures():
     lambda: plot_copy_counts((5, 5), 3),
     lambda: plot_group_connectivity(4, 4, [1, 2]),
     lambda: plot_channel_mix(np.ones((4, 4, 3)), [1, 0, -1]),
-    lambda: draw_geometry((5, 5), (3, 3)),
+    lambda: draw_groups(groups_state(4, 4, 2)),
 ])
 def test_every_figure_draws_itself_in_jupyter(make):
     fig = make()

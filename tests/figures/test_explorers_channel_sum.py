@@ -5,7 +5,7 @@ import pytest
 
 import convlib
 from convlib.figures.explorers.channel_sum import (PRESETS, WRONG_MODELS, channel_sum_raster, channel_sum_state,
-                                                   draw_channel_sum, preset_data)
+                                                   preset_data)
 
 
 def test_fingerprint_is_40404_and_its_digits_are_the_channels():
@@ -69,17 +69,14 @@ def test_position_is_clipped_and_kernel_too_large_raises():
         channel_sum_state(x[:1, :1], w, b)
 
 
-def test_static_figure_shows_the_numbers_and_is_updated_in_place():
-    x, w, b = preset_data("random integers", 2, 1, 2, 2)
-    s = channel_sum_state(x, w, b, position=(0, 0))
-    fig = draw_channel_sum(s)
-    assert fig.convlib is s and s.equation() in fig._suptitle.get_text()
-    texts = {t.get_text() for ax in fig.axes for t in ax.texts}
-    assert f"Σ = {int(s.partial_sums[0])}" in texts or f"Σ = {int(s.partial_sums[0])}\n+" in texts
-    n_axes = len(fig.axes)
-    s2 = channel_sum_state(x, w, b, position=(2, 3))
-    assert draw_channel_sum(s2, fig) is fig and len(fig.axes) == n_axes
-    assert s2.equation() in fig._suptitle.get_text()
+def test_the_live_picture_is_the_static_one():
+    pytest.importorskip("ipywidgets")
+    from convlib.figures.explorers.channel_sum import ChannelSumExplorer
+    from convlib.figures.raster import rgb_png
+
+    e = ChannelSumExplorer(preset="random integers", i=1, j=1)
+    np.testing.assert_array_equal(e.picture, channel_sum_raster(channel_sum_state(*e.data(), position=(1, 1))))
+    assert bytes(e.image.value) == rgb_png(e.picture)
 
 
 def test_raster_outlines_the_window_and_fills_the_output():
@@ -92,7 +89,7 @@ def test_raster_outlines_the_window_and_fills_the_output():
 def test_widget_controls_drive_the_state():
     pytest.importorskip("ipywidgets")
     from convlib.figures.explorers.channel_sum import ChannelSumExplorer
-    from convlib.figures.widgets import FALLBACK_TEXT
+    from convlib.figures.explorers import FALLBACK_TEXT
 
     e = ChannelSumExplorer()
     assert e.state.value == 40404 and "40404" in e.numbers.value
@@ -150,22 +147,29 @@ def test_a_wrong_model_recomputes_the_columns_and_shows_its_working():
 
 
 def test_picture_panels_constant_channels_and_unfilled_cells():
-    from convlib.figures.explorers._ui import CELL
+    from convlib.figures.raster import CELL, cells_rgb
 
     x, w, b = preset_data("fingerprint")
-    s = channel_sum_state(x, w, b, position=(0, 0))
-    a = channel_sum_raster(s)
-    # a constant channel is not drawn white: the middle of cell (2, 2) of the first channel, below its two-line
-    # caption (15 pixels a line, 3 below), is mid grey
-    top = 2 * 15 + 3
-    assert 50 < a[top + 2 * CELL + CELL // 2, 2 * CELL + CELL // 2, 0] < 200
-    # the output's unfilled cells are hatched: two colours inside one cell, where a value's cell has one
-    from convlib.figures.explorers._ui import cells_rgb
-
-    img = cells_rgb(np.array([[0.0, np.nan]]), "Greys", -0.15, 1.0, missing=(255, 255, 255), hatch_missing=True)
+    a = channel_sum_raster(channel_sum_state(x, w, b, position=(0, 0)))
+    # constant channels are not drawn white or black: mid grey (r = g = b), at least 3 channels x 9 cells of it
+    grey = (a[..., 0] == a[..., 1]) & (a[..., 1] == a[..., 2]) & (a[..., 0] > 80) & (a[..., 0] < 180)
+    assert grey.sum() > 3 * 9 * (CELL // 2) ** 2
+    # unfilled cells are hatched: two colours inside one cell, where a value's cell has one
+    img = cells_rgb(np.array([[0.0, np.nan]]), "Greys", -0.6, 1.0)
     inner = lambda c: img[4:CELL - 4, c * CELL + 4:(c + 1) * CELL - 4].reshape(-1, 3)  # noqa: E731
     assert len({tuple(p) for p in inner(1)}) == 2 and len({tuple(p) for p in inner(0)}) == 1
-    assert tuple(inner(0)[0]) != (255, 255, 255)  # the filled minimum is light grey, not white
+    assert tuple(inner(0)[0]) != (255, 255, 255)  # a value is never the white of a cell not computed yet
+
+
+def test_values_are_written_in_the_cells_where_they_fit():
+    from convlib.figures.raster import CELL, cells_rgb, fit_cell
+
+    plain = cells_rgb(np.array([[3.0, 40404.0]]), "Greys", 0, 1e5)
+    written = cells_rgb(np.array([[3.0, 40404.0]]), "Greys", 0, 1e5, values=True)
+    changed = (plain != written).any(axis=2)
+    assert changed[:, :CELL].any() and not changed[:, CELL:].any()  # "40404" is too wide for a 22-pixel cell
+    cell = fit_cell([[40404.0]])
+    assert (cells_rgb([[40404.0]], cell=cell, values=True) != cells_rgb([[40404.0]], cell=cell)).any()
 
 
 def test_x_argument_runs_the_explorer_on_a_notebooks_image():
@@ -182,7 +186,6 @@ def test_x_argument_runs_the_explorer_on_a_notebooks_image():
     np.testing.assert_allclose(e.state.value, convlib.conv2d(x, w, b)[2, 3, 1])
     e.controls["model"].value = "A: one flat kernel"
     assert "cs-working" in e.numbers.value
-    assert e.controls["model"].style.button_width == "185px"  # "C: channels averaged" fits
     with pytest.raises(ValueError, match="weights"):
         ChannelSumExplorer(x=x)
     with pytest.raises(ValueError, match="shape"):

@@ -48,6 +48,8 @@ def test_figure_updates_in_place():
 
 def test_widget():
     pytest.importorskip("ipywidgets")
+    import ipywidgets
+
     from convlib.figures.explorers.groups import GroupsExplorer
 
     e = GroupsExplorer()
@@ -56,8 +58,12 @@ def test_widget():
     e.controls["groups"].value = 8
     assert e.state.depthwise and f"<b class='gr-params'>{e.state.counts.params}</b>" in e.numbers.value
     assert bytes(e.image.value) != png
-    e.controls["C_out"].value = 12  # 8 no longer divides C_out: the slider's options follow, groups falls back
-    assert list(e.controls["groups"].options) == [1, 2, 4] and e.state.groups == 1
+    e.controls["C_out"].value = 12  # 8 no longer divides C_out: the options follow, groups falls back, and says so
+    assert list(e.controls["groups"].options) == [1, 2, 4] and e.state.groups == 4
+    assert "groups changed from 8 to 4" in e.note.value and "C_out = 12" in e.note.value
+    e.controls["KH"].value = 5  # a change that keeps groups: the note goes
+    assert e.note.value == ""
+    assert isinstance(e.controls["groups"], ipywidgets.RadioButtons)  # each option is read out as its value
 
 
 def test_counts_text_biases_per_link_and_ratio():

@@ -97,10 +97,19 @@ def test_pixel_view_prints_each_channels_window():
     assert "input rows 0..1, cols -1..1, in each channel (outside the input: padding, 0)" in pixel_html(same)
 
 
-def test_view_buttons_fit_their_labels():
+def test_greyed_out_controls_say_why_and_padding_is_one_colour():
     pytest.importorskip("ipywidgets")
     from convlib.figures.explorers.im2col_link import Im2colExplorer
+    from convlib.figures.raster import CELL, PADDING
 
-    view = Im2colExplorer().controls["view"]
-    width = int(view.style.button_width.rstrip("px"))
-    assert width >= 8 * max(len(label) for label, _ in view._options_full) + 20  # ~8 px per character, padding
+    e = Im2colExplorer(mode="same")
+    assert e.controls["column"].disabled and "patch column is used in the view" in e.note.value
+    e.controls["view"].value = "column"
+    assert e.controls["i"].disabled and "output i, j and filter co are used" in e.note.value
+    s = e.state
+    # 'same' pads the 5 x 5 input: padding is one colour in the input channels and in the patch matrix entries
+    # that copy it, so there is more of it than the input channels alone hold
+    n_padding = s.xp.shape[0] * s.xp.shape[1] - 25
+    assert n_padding > 0
+    in_channels = s.x.shape[2] * n_padding * (CELL - 1) ** 2
+    assert (im2col_raster(s) == PADDING).all(axis=2).sum() > in_channels

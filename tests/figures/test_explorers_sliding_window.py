@@ -75,3 +75,17 @@ def test_raster_panels_are_captioned():
     s = sliding_window_state(NOTEBOOK_X, NOTEBOOK_K)
     rgb = sliding_window_raster(s)
     assert rgb.shape[0] > NOTEBOOK_X.shape[0] * 22  # a caption above the panels
+
+
+def test_stop_keeps_the_learners_place():
+    pytest.importorskip("ipywidgets")
+    from convlib.figures.explorers.sliding_window import SlidingWindowExplorer
+
+    e = SlidingWindowExplorer()
+    play = e.controls["play"]
+    play.value = 7  # a step of play: the window moves to (1, 3) on the 4-wide output
+    assert e.state.position == (1, 3)
+    play.playing = False
+    play.value = play.min  # what the Stop button sends: stop, rewind the play control
+    assert e.state.position == (1, 3) and play.value == 7
+    assert (e.controls["i"].value, e.controls["j"].value) == (1, 3)

@@ -48,7 +48,7 @@ def test_filter_bank_draws_one_row_per_filter_with_its_slices_and_map(rng):
 
 def test_filter_bank_colours_weights_and_signed_maps_around_zero(rng):
     """Weights and signed maps: a diverging map without red/blue, centred on 0; non-negative maps: grey."""
-    from convlib.figures.channels import SIGNED_CMAP
+    from convlib.figures.base import SIGNED_CMAP
 
     x = rng.uniform(size=(6, 7, 3))
     w = np.zeros((3, 3, 3, 2))
@@ -136,7 +136,7 @@ def test_channel_mix_two_channels_and_errors(rng):
     assert len(fig.axes) == 3  # no colour panel for 2 channels
     np.testing.assert_array_equal(fig.axes[-1].images[0].get_array(), 0)
     # a negative weight makes a signed panel: every panel shares one scale centred on 0
-    from convlib.figures.channels import SIGNED_CMAP
+    from convlib.figures.base import SIGNED_CMAP
 
     clims = {ax.images[0].get_clim() for ax in fig.axes}
     assert len(clims) == 1 and sum(clims.pop()) == 0

@@ -7,7 +7,7 @@ pytest.importorskip("matplotlib")
 
 import convlib  # noqa: E402
 from convlib.figures import training as pt  # noqa: E402
-from convlib.figures.channels import SIGNED_CMAP  # noqa: E402
+from convlib.figures.base import SIGNED_CMAP  # noqa: E402
 
 
 def test_channel_rows_draw_each_rows_channels_on_one_symmetric_scale(rng):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from convlib.grading.grade import main
+from convlib.grading.cli import main
 from convlib.grading.limits import descendants
 from convlib.grading.submissions import collect
 from tests.course.test_ui import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, sync_playwright  # noqa: F401

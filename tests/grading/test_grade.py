@@ -19,8 +19,11 @@ import pytest
 from convlib.grading.recorder import answers
 from convlib.grading.recording import collect
 from convlib.checks.record import MAX_NUMBERS, decode, encode, fingerprint
-from convlib.grading.grade import (find_notebooks, format_report, grade_paths, judge, learner_names, load_sources,
-                           match_source, plan, read_cells, write_json_atomic)
+from convlib.grading.cli import format_report, write_json_atomic
+from convlib.grading.grade import grade_paths
+from convlib.grading.judging import judge
+from convlib.grading.planning import learner_names, plan
+from convlib.grading.sources import find_notebooks, load_sources, match_source, read_cells
 from convlib.grading.kernel import ExecResult
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from convlib.grading.grade import NotebookResult
-from convlib.grading.grade import TestResult as Result
+from convlib.grading.results import NotebookResult
+from convlib.grading.results import TestResult as Result
 from convlib.grading.honesty import allowed_sentence, apply_honesty, library_calls, may_call
 from convlib.grading.notebooks import nbgrader_meta
 

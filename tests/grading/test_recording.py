@@ -13,7 +13,7 @@ import pytest
 import convlib
 from convlib.checks import BY_EXERCISE
 from convlib.checks.engine import Case
-from convlib.grading.grade import judge
+from convlib.grading.judging import judge
 from convlib.grading.kernel import ExecResult
 from convlib.grading.recorder import answers
 from convlib.grading.recording import collect, record_code, records_of

@@ -9,7 +9,7 @@ bias ``b[co]``::
 
 :func:`channel_sum_state` computes every number the explorer shows (and what
 each wrong model of notebook 01 would give for the same pixel),
-:func:`draw_channel_sum` draws it, :class:`ChannelSumExplorer` wires it to
+:func:`channel_sum_raster` draws it (the live picture and the notebooks' static one), :class:`ChannelSumExplorer` wires it to
 sliders, a play button and toggles.
 
     from convlib.figures.explorers.channel_sum import ChannelSumExplorer
@@ -25,10 +25,12 @@ import numpy as np
 from ...conv import conv2d
 from ...geometry import conv_geometry
 from ...reference import zero_pad
-from ._ui import (Explorer, PaddedLayer, captioned, cells_rgb, draw_box, fallback, fmt, hstack, html_grid, legend,
-                  new_figure, pad_mask, play_control, vstack)
+from .frame import Explorer, PaddedLayer, choice, fallback, int_slider, play_control
+from ..base import DATA_CMAP
+from ..raster import captioned, cells_rgb, draw_box, fit_cell, hstack, indexed, output_map, pad_mask, signed_rgb, vstack
+from .tables import fmt, html_grid, term
 
-__all__ = ["PRESETS", "WRONG_MODELS", "preset_data", "channel_sum_state", "draw_channel_sum",
+__all__ = ["PRESETS", "WRONG_MODELS", "preset_data", "channel_sum_state", "channel_sum_raster",
            "ChannelSumExplorer", "ChannelSumState", "model_working"]
 
 #: The data presets: name -> what it is.
@@ -137,13 +139,8 @@ class ChannelSumState(PaddedLayer):
 
     def equation(self) -> str:
         """``4 + 400 + 40000 + bias 0 = 40404``."""
-        parts = " + ".join(_signed(s) for s in self.partial_sums)
-        return f"{parts} + bias {_signed(self.bias)} = {fmt(self.value)}"
-
-
-def _signed(v) -> str:
-    """A term of a sum: negative numbers in parentheses, ``(-2)``."""
-    return f"({fmt(v)})" if v < 0 else fmt(v)
+        parts = " + ".join(term(s) for s in self.partial_sums)
+        return f"{parts} + bias {term(self.bias)} = {fmt(self.value)}"
 
 
 def channel_sum_state(x, w, b=None, *, stride=1, padding="valid", position=(0, 0), co=0) -> ChannelSumState:
@@ -219,11 +216,11 @@ def model_working(s: ChannelSumState, model: str = "Conv2D (true)") -> dict:
     products = s.windows * kernels
     partial = products.sum(axis=(1, 2))
     labels = [f"w[:, :, {0 if flat else c}, {s.co}]" for c in range(c_in)]
-    terms = " + ".join(_signed(p) for p in partial)
-    bias = f"bias {_signed(s.bias)}"
+    terms = " + ".join(term(p) for p in partial)
+    bias = f"bias {term(s.bias)}"
     if model == "B: map per channel":
         value = tuple(float(p + s.bias) for p in partial)
-        working = ", ".join(f"{_signed(p)} + {bias} = {fmt(v)}" for p, v in zip(partial, value))
+        working = ", ".join(f"{term(p)} + {bias} = {fmt(v)}" for p, v in zip(partial, value))
     elif model == "C: channels averaged":
         value = float(partial.mean() + s.bias)
         working = f"({terms}) / {c_in} + {bias} = {fmt(value)}"
@@ -237,157 +234,15 @@ def model_working(s: ChannelSumState, model: str = "Conv2D (true)") -> dict:
 # -- the picture --------------------------------------------------------------
 
 
-def _text_colour(norm: float) -> str:
-    return "white" if norm > 0.62 else "black"
-
-
-def _signed_colour(v: float, lim: float) -> str:
-    return "white" if lim and abs(v) / lim > 0.7 else "black"
-
-
-def draw_channel_sum(state: ChannelSumState, fig=None, *, names=None, numbers: bool = True):
-    """Draw one output pixel as per-channel rows: the padded channel with its window, the
-    channel's kernel slice, the products and the partial sum; on the right the output map
-    of filter ``co`` filled in up to this pixel (raster order).
-
-    A figure drawn before by this function with the same shapes is updated in place
-    (its images and texts), which is what keeps the explorer's redraw fast.
-
-    Parameters
-    ----------
-    state : ChannelSumState
-    fig : matplotlib.figure.Figure, optional
-    names : sequence of str, optional
-        Channel names (default red, green, blue, alpha).
-    numbers : bool
-        Write the values into the padded input cells too.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        ``fig.convlib`` is ``state``.
-    """
-    c_in, kh, kw = state.windows.shape
-    ho, wo = state.out
-    names = list(names or CHANNEL_NAMES)[:c_in] + [f"channel {c}" for c in range(len(names or CHANNEL_NAMES), c_in)]
-    layout = (c_in, kh, kw, state.xp.shape[:2], state.out, numbers)
-    if fig is None or getattr(fig, "convlib_layout", None) != layout:
-        fig = _build(fig, state, names, numbers)
-        fig.convlib_layout = layout
-    _update(fig, state, names, numbers)
-    fig.convlib = state
-    return fig
-
-
-def _build(fig, state, names, numbers):
-    from matplotlib.colors import Normalize
-    from matplotlib.patches import Rectangle
-
-    c_in, kh, kw = state.windows.shape
-    hp, wp = state.xp.shape[:2]
-    ho, wo = state.out
-    height = max(1.9 * c_in, 3.0)
-    if fig is None:
-        fig = new_figure((10.5, height))
-    fig.clear()
-    fig.set_size_inches(10.5, height)
-    gs = fig.add_gridspec(c_in, 5, width_ratios=[max(wp, 3), max(kw, 2), max(kw, 2), 1.6, max(wo, 3) * 1.1],
-                          left=0.02, right=0.98, top=0.88 if c_in > 1 else 0.8, bottom=0.04, wspace=0.35, hspace=0.45)
-    art = {"rows": []}
-    for c in range(c_in):
-        row = {}
-        ax_in = fig.add_subplot(gs[c, 0])
-        row["in"] = ax_in.imshow(np.zeros((hp, wp)), cmap="Greys", norm=Normalize(0, 1), interpolation="nearest")
-        row["box"] = ax_in.add_patch(Rectangle((-0.5, -0.5), kw, kh, fill=False, ec="#d62728", lw=2.5))
-        row["in_text"] = ([[ax_in.text(q, p, "", ha="center", va="center", fontsize=8) for q in range(wp)]
-                           for p in range(hp)] if numbers else None)
-        row["in_title"] = ax_in.set_title("", fontsize=9)
-        ax_k = fig.add_subplot(gs[c, 1])
-        row["k"] = ax_k.imshow(np.zeros((kh, kw)), cmap="PuOr_r", norm=Normalize(-1, 1), interpolation="nearest")
-        row["k_text"] = [[ax_k.text(q, p, "", ha="center", va="center", fontsize=9) for q in range(kw)] for p in range(kh)]
-        row["k_title"] = ax_k.set_title("", fontsize=9)
-        ax_p = fig.add_subplot(gs[c, 2])
-        row["p"] = ax_p.imshow(np.zeros((kh, kw)), cmap="PuOr_r", norm=Normalize(-1, 1), interpolation="nearest")
-        row["p_text"] = [[ax_p.text(q, p, "", ha="center", va="center", fontsize=9) for q in range(kw)] for p in range(kh)]
-        ax_p.set_title("window × slice", fontsize=9)
-        ax_s = fig.add_subplot(gs[c, 3])
-        ax_s.set_axis_off()
-        row["sum"] = ax_s.text(0.5, 0.5, "", ha="center", va="center", fontsize=11, transform=ax_s.transAxes)
-        for ax in (ax_in, ax_k, ax_p):
-            ax.set_xticks([])
-            ax.set_yticks([])
-        art["rows"].append(row)
-    ax_out = fig.add_subplot(gs[:, 4])
-    import matplotlib
-
-    greys = matplotlib.colormaps["Greys"].with_extremes(bad="#f3f3f3")
-    art["out"] = ax_out.imshow(np.zeros((ho, wo)), cmap=greys, norm=Normalize(0, 1), interpolation="nearest")
-    art["out_text"] = [[ax_out.text(q, p, "", ha="center", va="center", fontsize=9) for q in range(wo)] for p in range(ho)]
-    art["out_box"] = ax_out.add_patch(Rectangle((-0.5, -0.5), 1, 1, fill=False, ec="#d62728", lw=2.5))
-    art["out_title"] = ax_out.set_title("", fontsize=10)
-    ax_out.set_xticks([])
-    ax_out.set_yticks([])
-    art["suptitle"] = fig.suptitle("", fontsize=11)
-    fig.convlib_artists = art
-    return fig
-
-
-def _set_grid(texts, a, colours):
-    for p, row in enumerate(texts):
-        for q, t in enumerate(row):
-            t.set_text(fmt(a[p, q]))
-            t.set_color(colours[p][q])
-
-
-def _update(fig, s: ChannelSumState, names, numbers):
-    art = fig.convlib_artists
-    (r0, c0), (ho, wo) = s.origin, s.out
-    klim = float(np.abs(s.kernels).max()) or 1.0
-    plim = float(np.abs(s.products).max()) or 1.0
-    for c, row in enumerate(art["rows"]):
-        ch = s.xp[:, :, c]
-        lo, hi = float(ch.min()), float(ch.max())
-        row["in"].set_data(ch)
-        row["in"].set_clim(lo, hi if hi > lo else lo + 1)
-        row["box"].set_xy((c0 - 0.5, r0 - 0.5))
-        row["in_title"].set_text(f"{names[c]} (padded)" if any(sum(s.pads, ())) else names[c])
-        if numbers:
-            span = (hi - lo) or 1.0
-            _set_grid(row["in_text"], ch, [[_text_colour((v - lo) / span) for v in r] for r in ch])
-        k, p = s.kernels[c], s.products[c]
-        row["k"].set_data(k)
-        row["k"].set_clim(-klim, klim)
-        _set_grid(row["k_text"], k, [[_signed_colour(v, klim) for v in r] for r in k])
-        row["k_title"].set_text(f"w[:, :, {c}, {s.co}]")
-        row["p"].set_data(p)
-        row["p"].set_clim(-plim, plim)
-        _set_grid(row["p_text"], p, [[_signed_colour(v, plim) for v in r] for r in p])
-        row["sum"].set_text(f"Σ = {fmt(s.partial_sums[c])}" + ("\n+" if c < len(art["rows"]) - 1 else ""))
-    ymap = s.y[:, :, s.co]
-    filled = np.arange(ho * wo).reshape(ho, wo) <= s.step
-    shown = np.where(filled, ymap, np.nan)
-    lo, hi = float(ymap.min()), float(ymap.max())
-    art["out"].set_data(shown)
-    art["out"].set_clim(lo, hi if hi > lo else lo + 1)
-    span = (hi - lo) or 1.0
-    for p, r in enumerate(art["out_text"]):
-        for q, t in enumerate(r):
-            t.set_text(fmt(ymap[p, q]) if filled[p, q] else "")
-            t.set_color(_text_colour((ymap[p, q] - lo) / span))
-    i, j = s.position
-    art["out_box"].set_xy((j - 0.5, i - 0.5))
-    art["out_title"].set_text(f"output y[:, :, {s.co}]  ({ho}x{wo})")
-    art["suptitle"].set_text(f"y[{i}, {j}, {s.co}] = {s.equation()}")
-
-
 def channel_sum_raster(s: ChannelSumState, model: str = "Conv2D (true)", names=None):
-    """The live picture, fast, every panel captioned: per input channel, the padded channel (padding light blue)
-    with the window outlined and, below it, the kernel slice it is multiplied with under ``model``; then the
-    output map of filter ``co`` filled in up to the pixel (raster order, cells not computed yet hatched), the
-    pixel outlined.
+    """The picture of one output pixel, every panel captioned and indexed: per input channel, the padded channel
+    (padding light blue, rows and columns numbered in input coordinates) with the window outlined and, below it,
+    the kernel slice it is multiplied with under ``model`` (its weights written in); then the output map of filter
+    ``co`` filled in up to the pixel (raster order, its values written, cells not computed yet hatched), the pixel
+    outlined.  The explorer shows it live; a notebook shows it with :func:`convlib.figures.raster.picture`.
 
-    Each channel has its own grey scale; a constant channel (the fingerprint's) is mid grey, and its caption
-    gives the value.
+    Each channel has its own grey scale (the fingerprint's channels differ a hundredfold); a constant channel is
+    mid grey, and its caption gives the value.  The kernel slices share one colour scale.
 
     Returns
     -------
@@ -399,6 +254,10 @@ def channel_sum_raster(s: ChannelSumState, model: str = "Conv2D (true)", names=N
     klim = float(np.abs(work["kernels"]).max()) or 1.0
     panels = []
     mask = pad_mask(s.xp.shape[:2], s.pads)
+    (top, _), (left, _) = s.pads
+    rows = range(-top, s.xp.shape[0] - top)
+    cols = range(-left, s.xp.shape[1] - left)
+    cell = fit_cell(s.xp)
     for c in range(c_in):
         ch = s.x[:, :, c]
         lo, hi = float(ch.min()), float(ch.max())
@@ -406,16 +265,13 @@ def channel_sum_raster(s: ChannelSumState, model: str = "Conv2D (true)", names=N
         if hi == lo:  # one colour says nothing: write the value
             lo, hi = lo - 1.0, hi + 1.0
             caption += f"\nevery pixel {fmt(ch.flat[0])}"
-        img = draw_box(cells_rgb(s.xp[:, :, c], "Greys", lo, hi, padding=mask), s.origin[0], s.origin[1], kh, kw)
-        kernel = cells_rgb(work["kernels"][c], "PuOr_r", -klim, klim)
-        panels.append(vstack([captioned(img, caption), captioned(kernel, "slice " + work["labels"][c])], gap=8))
-    ho, wo = s.out
-    filled = np.arange(ho * wo).reshape(ho, wo) <= s.step
-    ymap = s.y[:, :, s.co]
-    lo, hi = float(ymap.min()), float(ymap.max())
-    lo -= 0.15 * ((hi - lo) or 1.0)  # the smallest value is light grey, not the white of 'not computed yet'
-    img = cells_rgb(np.where(filled, ymap, np.nan), "Greys", lo, hi, missing=(255, 255, 255), hatch_missing=True)
-    panels.append(captioned(draw_box(img, s.position[0], s.position[1], 1, 1), f"output y[:, :, {s.co}]"))
+        img = cells_rgb(s.xp[:, :, c], DATA_CMAP, lo, hi, cell=cell, padding=mask, values=True)
+        draw_box(img, s.origin[0], s.origin[1], kh, kw, cell=cell)
+        kernel = signed_rgb(work["kernels"][c], klim, values=True)
+        panels.append(vstack([captioned(indexed(img, rows, cols, cell), caption),
+                              captioned(indexed(kernel, range(kh), range(kw)), "slice " + work["labels"][c])],
+                             gap=8))
+    panels.append(output_map(s.y[:, :, s.co], s.step, s.position, f"output y[:, :, {s.co}]\n(hatched: not yet)"))
     return hstack(panels, gap=18)
 
 
@@ -425,13 +281,17 @@ def channel_sum_raster(s: ChannelSumState, model: str = "Conv2D (true)", names=N
 DEFAULTS = dict(preset="fingerprint", C_in=3, C_out=1, KH=2, KW=2, stride=1, mode="valid", pad=1, co=0, i=0, j=0,
                 model="Conv2D (true)")
 
+CAPTION = ("Each input channel (padding in light blue) with the window in red, and below it the kernel slice it is "
+           "multiplied with (orange positive, purple negative); on the right the output map of filter co, filled in "
+           "up to the chosen pixel (hatched: not computed yet).")
+
 FALLBACK = fallback("The channel-sum explorer appears here when you run this cell in JupyterLab: pick an output "
                     "pixel, or press play, and watch each channel's window, kernel slice, products and partial sum "
                     "add up to the output value.")
 
 
 class ChannelSumExplorer(Explorer):
-    """Sliders, a play button and toggles over :func:`channel_sum_state` and :func:`draw_channel_sum`.
+    """Sliders, a play button and choices over :func:`channel_sum_state`, drawn by :func:`channel_sum_raster`.
 
     Parameters
     ----------
@@ -448,10 +308,11 @@ class ChannelSumExplorer(Explorer):
     Attributes
     ----------
     controls : dict of ipywidgets
-        ``preset``, ``mode``, ``model`` (ToggleButtons); ``C_in``, ``C_out``, ``KH``, ``KW``,
+        ``preset``, ``mode``, ``model`` (RadioButtons); ``C_in``, ``C_out``, ``KH``, ``KW``,
         ``stride``, ``pad``, ``co``, ``i``, ``j`` (IntSliders); ``play`` (Play, the raster index).
     state : ChannelSumState or None (None when the kernel does not fit)
-    numbers : ipywidgets.HTML, the per-channel tables and the sum, in text
+    numbers : ipywidgets.HTML, the per-channel tables and the sum, in text (:func:`numbers_html`)
+    note : ipywidgets.HTML, why a control is greyed out
     image : ipywidgets.Image, the picture as PNG (:func:`channel_sum_raster`)
     picture : ndarray (rows, cols, 3), the picture as RGB
     widget : the panel to display
@@ -459,8 +320,6 @@ class ChannelSumExplorer(Explorer):
     """
 
     def __init__(self, weights=None, names=None, x=None, **values):
-        import ipywidgets as w
-
         if x is not None and weights is None:
             raise ValueError("x= is the image of the 'layer weights' preset: pass weights=(w, b) too")
         v = self._start(values, DEFAULTS)
@@ -468,36 +327,27 @@ class ChannelSumExplorer(Explorer):
         self.x = x
         self.names = names
         presets = [p for p in PRESETS if p != "layer weights" or weights is not None]
-        lay = w.Layout(width="230px")
         self.controls = {
-            "preset": w.ToggleButtons(options=presets, value=v["preset"], description="data",
-                                      style={"button_width": "130px"}),
-            "C_in": w.IntSlider(value=v["C_in"], min=1, max=4, description="C_in", layout=lay),
-            "C_out": w.IntSlider(value=v["C_out"], min=1, max=3, description="C_out", layout=lay),
-            "KH": w.IntSlider(value=v["KH"], min=1, max=4, description="KH", layout=lay),
-            "KW": w.IntSlider(value=v["KW"], min=1, max=4, description="KW", layout=lay),
-            "stride": w.IntSlider(value=v["stride"], min=1, max=3, description="stride", layout=lay),
-            "mode": w.ToggleButtons(options=["valid", "same", "explicit"], value=v["mode"], description="padding",
-                                    style={"button_width": "70px"}),
-            "pad": w.IntSlider(value=v["pad"], min=0, max=2, description="pad", layout=lay),
+            "preset": choice(presets, v["preset"], "data"),
+            "C_in": int_slider(v["C_in"], 1, 4, "C_in"),
+            "C_out": int_slider(v["C_out"], 1, 3, "C_out"),
+            "KH": int_slider(v["KH"], 1, 4, "KH"),
+            "KW": int_slider(v["KW"], 1, 4, "KW"),
+            "stride": int_slider(v["stride"], 1, 3, "stride"),
+            "mode": choice(["valid", "same", "explicit"], v["mode"], "padding"),
+            "pad": int_slider(v["pad"], 0, 2, "pad"),
             # the limits follow the output at the first redraw; until then they admit the starting values
-            "co": w.IntSlider(value=v["co"], min=0, max=max(v["co"], 0), description="filter co", layout=lay),
-            "i": w.IntSlider(value=v["i"], min=0, max=max(v["i"], 0), description="output i", layout=lay),
-            "j": w.IntSlider(value=v["j"], min=0, max=max(v["j"], 0), description="output j", layout=lay),
-            "play": play_control(1, "step through the output pixels"),
-            "model": w.ToggleButtons(options=list(WRONG_MODELS), value=v["model"], description="model",
-                                     tooltips=list(WRONG_MODELS.values()), style={"button_width": "185px"}),
+            "co": int_slider(v["co"], 0, max(v["co"], 0), "filter co"),
+            "i": int_slider(v["i"], 0, max(v["i"], 0), "output i"),
+            "j": int_slider(v["j"], 0, max(v["j"], 0), "output j"),
+            "play": play_control(1, "play: step through the output pixels"),
+            "model": choice(list(WRONG_MODELS), v["model"], "model"),
         }
-        self.numbers = w.HTML()
         self.picture = None
         c = self.controls
-        shape = w.VBox([c["C_in"], c["C_out"], c["KH"], c["KW"]])
-        geo = w.VBox([c["stride"], c["mode"], c["pad"]])
-        pick = w.VBox([c["co"], c["i"], c["j"], w.HBox([w.Label("play:"), c["play"]])])
-        note = legend("The picture: each input channel (padding in light blue) with the window in red, and below "
-                      "it the kernel slice it is multiplied with (orange positive, purple negative); on the right "
-                      "the output map of filter co, filled in up to the chosen pixel (hatched: not computed yet).")
-        self._finish([c["preset"], w.HBox([shape, geo, pick]), c["model"], self.numbers, note, self.image], FALLBACK)
+        self._finish([c["preset"], c["mode"], *(c[k] for k in ("C_in", "C_out", "KH", "KW", "stride", "pad", "co",
+                                                               "i", "j", "play")), c["model"]],
+                     CAPTION, FALLBACK)
 
     @property
     def padding(self):
@@ -516,6 +366,12 @@ class ChannelSumExplorer(Explorer):
         for k in ("C_in", "C_out", "KH", "KW"):
             c[k].disabled = layer
         c["pad"].disabled = c["mode"].value != "explicit"
+        why = []
+        if layer:
+            why.append("C_in, C_out, KH, KW are the layer's own (greyed out)")
+        if c["pad"].disabled:
+            why.append(f"pad is used only with padding 'explicit' ('{c['mode'].value}' computes its own)")
+        self.note.value = "<small class='cl-why'>" + "; ".join(why) + "</small>"
         x, wt, b = self.data()
         with self._quiet():
             if layer:  # the layer fixes the shape: show it on the (disabled) sliders
@@ -526,9 +382,8 @@ class ChannelSumExplorer(Explorer):
                 state = channel_sum_state(x, wt, b, stride=c["stride"].value, padding=self.padding,
                                           position=(c["i"].value, c["j"].value), co=c["co"].value)
             except ValueError as err:
-                self.state = None
-                self.numbers.value = f"<b style='color:#cb181d'>No output:</b> {err}"
-                return
+                self.picture = None
+                return self._no_output(str(err))
             ho, wo = state.out
             for k, n in (("i", ho), ("j", wo), ("co", wt.shape[3])):
                 c[k].max = n - 1

@@ -17,10 +17,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ipywidgets as w
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
 
 from ...counting import Counts, conv2d_counts
-from ._ui import Explorer, fallback, new_figure
+from ..base import new_figure
+from .frame import Explorer, choice, fallback, int_slider
+from ..raster import rgb_png
 
 __all__ = ["GroupsState", "valid_groups", "groups_state", "draw_groups", "groups_png", "title", "GroupsExplorer"]
 
@@ -113,8 +118,6 @@ def title(s: GroupsState) -> str:
 def draw_groups(s: GroupsState, fig=None):
     """Input channels on the left, output channels on the right (and the 1×1 stage's input in between),
     numbered, one line per connection, coloured by group.  Returns the figure; ``fig.convlib`` is ``s``."""
-    from matplotlib.collections import LineCollection
-
     cols = [s.c_in, s.c_in, s.c_out] if s.separable else [s.c_in, s.c_out]
     xs = np.arange(len(cols), dtype=float)
 
@@ -123,7 +126,7 @@ def draw_groups(s: GroupsState, fig=None):
 
     if fig is None or getattr(fig, "convlib_layout", None) != tuple(cols):  # build; else only the lines change
         if fig is None:
-            fig = new_figure((7.0, 4.6))
+            fig = new_figure(figsize=(7.0, 4.6))
             fig.set_dpi(DPI)  # also what a notebook shows the figure at
         fig.clear()
         ax = fig.add_axes((0.02, 0.02, 0.96, 0.84))
@@ -166,10 +169,6 @@ def groups_png(fig, dpi: int = DPI) -> bytes:
     """A :func:`draw_groups` figure as PNG bytes, fast: what does not change with ``groups`` (the nodes, the
     channel numbers, the column labels) is drawn once per layout and kept; a redraw draws the lines, the nodes
     and the middle column's numbers over them, and the title (matplotlib's text is the slow part)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    from ._ui import rgb_png
-
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     changing = [fig.convlib_lines, fig.convlib_title, *fig.convlib_top]
     if getattr(fig, "convlib_background", None) is None or fig.convlib_background[0] != dpi:
@@ -227,36 +226,39 @@ FALLBACK = fallback("The groups explorer appears here when you run this cell in 
 
 
 class GroupsExplorer(Explorer):
-    """``C_in``, ``C_out``, ``KH`` sliders, a ``groups`` SelectionSlider over :func:`valid_groups` and a
-    ``1x1 stage`` checkbox; an 8 x 8 output.  Attributes as the other explorers."""
+    """``C_in``, ``C_out``, ``KH`` sliders, ``groups`` radio buttons over :func:`valid_groups` (each reads out its
+    value) and a ``1x1 stage`` checkbox; an 8 x 8 output.  Attributes as the other explorers."""
 
     def __init__(self, **values):
-        import ipywidgets as w
-
         v = self._start(values, DEFAULTS)
-        lay = w.Layout(width="260px")
         c = self.controls = {
-            "C_in": w.IntSlider(value=v["C_in"], min=1, max=8, description="C_in", layout=lay),
-            "C_out": w.IntSlider(value=v["C_out"], min=1, max=12, description="C_out", layout=lay),
-            "KH": w.IntSlider(value=v["KH"], min=1, max=5, description="KH = KW", layout=lay),
-            "groups": w.SelectionSlider(options=valid_groups(v["C_in"], v["C_out"], v["separable"]),
-                                        value=v["groups"], description="groups", layout=lay),
+            "C_in": int_slider(v["C_in"], 1, 8, "C_in"),
+            "C_out": int_slider(v["C_out"], 1, 12, "C_out"),
+            "KH": int_slider(v["KH"], 1, 5, "KH = KW"),
+            "groups": choice(valid_groups(v["C_in"], v["C_out"], v["separable"]), v["groups"], "groups"),
             "separable": w.Checkbox(value=v["separable"], description="then a 1x1 convolution to C_out",
                                     indent=False),
         }
-        self.numbers = w.HTML()
         self.figure = None
-        self._finish([w.HBox([w.VBox([c["C_in"], c["C_out"], c["KH"]]), w.VBox([c["groups"], c["separable"]])]),
-                      self.numbers, self.image], FALLBACK)
+        self._finish([c[k] for k in ("C_in", "C_out", "KH", "separable", "groups")],
+                     "Input channels on the left, output channels on the right (with the 1x1 stage: its input in "
+                     "between); one line per input-output channel link, coloured by filter group.", FALLBACK)
 
     def _redraw(self):
         c = self.controls
         options = valid_groups(c["C_in"].value, c["C_out"].value, c["separable"].value)
+        self.note.value = ""
         with self._quiet():
             if list(c["groups"].options) != options:
-                keep = c["groups"].value if c["groups"].value in options else 1
+                old = c["groups"].value
+                keep = old if old in options else max(g for g in options if g <= old)
                 c["groups"].options = options
                 c["groups"].value = keep
+                if keep != old:
+                    self.note.value = (f"<small class='cl-changed' style='color:#8c2d04'>groups changed from {old} to "
+                                       f"{keep}: groups must divide C_in = {c['C_in'].value}"
+                                       + ("" if c["separable"].value else f" and C_out = {c['C_out'].value}")
+                                       + "</small>")
         s = groups_state(c["C_in"].value, c["C_out"].value, c["groups"].value, c["KH"].value,
                          separable=c["separable"].value)
         self.state = s

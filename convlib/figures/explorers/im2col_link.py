@@ -26,8 +26,9 @@ from ...conv import conv2d
 from ...im2col import col2im, im2col
 from ...geometry import conv_geometry
 from ...reference import zero_pad
-from ._ui import (BLUE, Explorer, PaddedLayer, cells_rgb, draw_box, fallback, fmt, hstack, html_grid, legend,
-                  mark_cells, pad_mask, vstack)
+from .frame import Explorer, PaddedLayer, choice, fallback, int_slider
+from ..raster import BLUE, captioned, cells_rgb, draw_box, hstack, mark_cells, pad_mask, vstack
+from .tables import fmt, html_grid, scroll_box, term
 from .channel_sum import preset_data
 
 __all__ = ["Im2colLinkState", "im2col_link_state", "column_labels", "copy_counts", "im2col_raster",
@@ -127,32 +128,40 @@ def im2col_link_state(x, w, b=None, *, stride=1, padding="valid", position=(0, 0
 
 
 def im2col_raster(s: Im2colLinkState, mode: str = "pixel"):
-    """The live picture: the padded input channels, the patch matrix, the kernel matrix.
+    """The picture, every panel captioned: the padded input channels, the patch matrix, the kernel matrix.
 
     ``mode="pixel"``: the window of output pixel ``(i, j)`` outlined in every channel, its
     patch row and kernel column ``co`` outlined.  ``mode="column"``: the input pixels that
     patch column ``column`` copies marked in channel ``ci`` (blue), the column outlined.
+    Padding is light blue wherever it stands: in the input and in the patch matrix entries that copy it.
+    All channels and the patch matrix share one grey scale (the patch matrix holds the same numbers).
     """
     kh, kw, c_in, c_out = s.w.shape
     mask = pad_mask(s.xp.shape[:2], s.pads)
+    lo, hi = float(min(s.xp.min(), 0)), float(s.xp.max())
     chans = []
     for c in range(c_in):
-        img = cells_rgb(s.xp[:, :, c], "Greys", padding=mask)
+        img = cells_rgb(s.xp[:, :, c], "Greys", lo, hi, padding=mask)
         if mode == "pixel":
             draw_box(img, s.position[0] * s.stride[0], s.position[1] * s.stride[1], kh, kw)
         elif c == s.column_label[2]:
             mark_cells(img, [tuple(rc) for rc in s.column_sources], colour=BLUE)
-        chans.append(img)
+        chans.append(captioned(img, f"input channel ci={c}"))
     cell = 12
-    patch = cells_rgb(s.cols, "Greys", cell=cell)
-    kmat = cells_rgb(s.w.reshape(-1, c_out), "PuOr_r", -np.abs(s.w).max() or -1, np.abs(s.w).max() or 1, cell=cell)
+    copied_padding = im2col(np.ones_like(s.x), (kh, kw), stride=s.stride, padding=s.pads) == 0
+    patch = cells_rgb(s.cols, "Greys", lo, hi, cell=cell, padding=copied_padding)
+    lim = float(np.abs(s.w).max()) or 1.0
+    kmat = cells_rgb(s.w.reshape(-1, c_out), "PuOr_r", -lim, lim, cell=cell)
     if mode == "pixel":
         draw_box(patch, s.row, 0, 1, s.cols.shape[1], cell=cell, t=2)
         draw_box(kmat, 0, s.co, s.cols.shape[1], 1, cell=cell, t=2)
     else:
         draw_box(patch, 0, s.column, s.cols.shape[0], 1, cell=cell, t=2)
         draw_box(kmat, s.column, 0, 1, c_out, cell=cell, t=2)
-    return hstack([vstack(chans, gap=10), patch, kmat], gap=24)
+    rows, cols = s.cols.shape
+    return hstack([vstack(chans, gap=10),
+                   captioned(patch, f"patch matrix cols\n{rows} x {cols}: a row\nper output pixel"),
+                   captioned(kmat, f"kernel matrix\n{cols} x {c_out}: a\ncolumn per filter")], gap=24)
 
 
 def _label(t) -> str:
@@ -172,9 +181,9 @@ def pixel_html(s: Im2colLinkState) -> str:
              + row("product", s.products, "im-prod") + "</table>")
     return (f"<div>output pixel (i, j) = ({i}, {j}) is row <b>{s.row}</b> = {i}·{s.out[1]} + {j} of the patch matrix "
             f"({s.cols.shape[0]} x {s.cols.shape[1]}); filter co = {s.co} is column {s.co} of the kernel matrix "
-            f"({s.cols.shape[1]} x {s.w.shape[3]}).</div>" + windows_html(s) + table
+            f"({s.cols.shape[1]} x {s.w.shape[3]}).</div>" + windows_html(s) + scroll_box(table, "im-row-table")
             + f"<div class='im-total' style='font-size:115%'>cols[{s.row}] · w[:, {s.co}] + b[{s.co}] = "
-              f"{fmt(s.products.sum())} + {fmt(s.b[s.co])} = <b>{fmt(s.value)}</b> = y[{i}, {j}, {s.co}] "
+              f"{fmt(s.products.sum())} + {term(s.b[s.co])} = <b>{fmt(s.value)}</b> = y[{i}, {j}, {s.co}] "
               f"(conv2d: <span class='im-conv2d'>{fmt(s.y[i, j, s.co])}</span>)</div>")
 
 
@@ -221,36 +230,24 @@ class Im2colExplorer(Explorer):
     Attributes
     ----------
     controls : dict of ipywidgets (``C_in``, ``C_out``, ``KH``, ``KW``, ``stride``, ``co``, ``i``, ``j``,
-        ``column`` IntSliders; ``mode`` (padding) and ``view`` ("pixel" or "column") ToggleButtons)
-    state : Im2colLinkState;  numbers : ipywidgets.HTML;  image : ipywidgets.Image;  widget : the panel
+        ``column`` IntSliders; ``mode`` (padding) and ``view`` ("pixel" or "column") RadioButtons)
+    state : Im2colLinkState;  numbers, note : ipywidgets.HTML;  image : ipywidgets.Image;  widget : the panel
     last_update_ms : float
     """
 
     def __init__(self, **values):
-        import ipywidgets as w
-
         v = self._start(values, DEFAULTS)
-        lay = w.Layout(width="230px")
-        ranges = dict(C_in=(1, 3), C_out=(1, 3), KH=(1, 3), KW=(1, 3), stride=(1, 2), co=(0, 0), i=(0, 0), j=(0, 0),
+        ranges = dict(C_in=(1, 3), C_out=(1, 3), KH=(1, 3), KW=(1, 3), stride=(1, 2), i=(0, 0), j=(0, 0), co=(0, 0),
                       column=(0, 0))
         names = dict(co="filter co", i="output i", j="output j", column="patch column")
-        self.controls = {k: w.IntSlider(value=v[k], min=lo, max=hi, description=names.get(k, k), layout=lay,
-                                     style={"description_width": "95px"})
-                         for k, (lo, hi) in ranges.items()}
-        self.controls["mode"] = w.ToggleButtons(options=["valid", "same"], value=v["mode"], description="padding",
-                                                style={"button_width": "70px"})
-        self.controls["view"] = w.ToggleButtons(options=[("output pixel → patch row", "pixel"),
-                                                         ("patch column → input pixels", "column")],
-                                                value=v["view"], description="pick", style={"button_width": "250px"})  # wide enough for the whole label
-        self.numbers = w.HTML()
+        self.controls = {"view": choice([("output pixel → patch row", "pixel"), ("patch column → input pixels", "column")],
+                                        v["view"], "pick"),
+                         "mode": choice(["valid", "same"], v["mode"], "padding")}
+        self.controls.update({k: int_slider(v[k], lo, hi, names.get(k, k)) for k, (lo, hi) in ranges.items()})
         c = self.controls
-        self._finish([c["view"], w.HBox([w.VBox([c[k] for k in ("C_in", "C_out", "KH", "KW")]),
-                                         w.VBox([c["stride"], c["mode"]]),
-                                         w.VBox([c[k] for k in ("i", "j", "co", "column")])]),
-                      self.numbers,
-                      legend("The picture: the input channels (padding light blue), the patch matrix "
-                             "(one row per output pixel), the kernel matrix (one column per filter)."),
-                      self.image], FALLBACK)
+        self._finish([c[k] for k in ("view", "mode", "C_in", "C_out", "KH", "KW", "stride", "i", "j", "co", "column")],
+                     "The input channels (padding light blue, in the patch matrix too), the patch matrix (one row per "
+                     "output pixel) and the kernel matrix (one column per filter).", FALLBACK)
 
     def _redraw(self):
         c = self.controls
@@ -259,6 +256,10 @@ class Im2colExplorer(Explorer):
         for k in ("i", "j", "co"):
             c[k].disabled = view != "pixel"
         c["column"].disabled = view != "column"
+        self.note.value = ("<small class='cl-why'>" + ("patch column is used in the view 'patch column → input pixels'"
+                                                       if view == "pixel" else
+                                                       "output i, j and filter co are used in the view "
+                                                       "'output pixel → patch row'") + " (greyed out)</small>")
         state = im2col_link_state(x, wt, b, stride=c["stride"].value, padding=c["mode"].value,
                                   position=(c["i"].value, c["j"].value), co=c["co"].value, column=c["column"].value)
         with self._quiet():

@@ -16,7 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...reference import correlate2d
-from ._ui import Explorer, captioned, cells_rgb, draw_box, fallback, fmt, hstack, html_grid, legend, play_control
+from .frame import Explorer, choice, fallback, int_slider, play_control
+from ..base import DATA_CMAP
+from ..raster import captioned, cells_rgb, draw_box, fit_cell, hstack, indexed, output_map, signed_rgb
+from .tables import fmt, html_grid, term
 
 __all__ = ["SlidingWindowState", "sliding_window_state", "sliding_window_raster", "example_data",
            "SlidingWindowExplorer"]
@@ -85,25 +88,31 @@ def sliding_window_state(x, k, *, position=(0, 0), flip: bool = False) -> Slidin
 
 
 def sliding_window_raster(s: SlidingWindowState):
-    """Input with the window outlined, the kernel as laid on it, the output filled in up to ``(i, j)``."""
+    """The picture, every panel captioned and indexed: the image with the window outlined, the kernel as it is
+    laid on the window (flipped for true convolution; its weights written in), the output filled in up to
+    ``(i, j)`` (values written, cells not computed yet hatched).  The explorer shows it live; a notebook shows it
+    with :func:`convlib.figures.raster.picture`.
+
+    Returns
+    -------
+    ndarray, shape (rows, cols, 3), uint8
+    """
     kh, kw = s.kernel.shape
-    img = draw_box(cells_rgb(s.x, "Greys"), s.position[0], s.position[1], kh, kw)
-    lim = float(np.abs(s.kernel).max()) or 1.0
-    ker = cells_rgb(s.used, "PuOr_r", -lim, lim, cell=30)
-    ho, wo = s.y.shape
-    filled = np.arange(ho * wo).reshape(ho, wo) <= s.step
-    out = cells_rgb(np.where(filled, s.y, np.nan), "Greys", float(s.y.min()), float(s.y.max()))
+    h, w = s.x.shape
+    cell = fit_cell(s.x)
+    img = draw_box(cells_rgb(s.x, DATA_CMAP, cell=cell, values=True), s.position[0], s.position[1], kh, kw, cell=cell)
+    ker = signed_rgb(s.used, cell=30, values=True)
     i, j = s.position
-    return hstack([captioned(img, "image x\n(window in red)"),
-                   captioned(ker, "kernel flipped\nk[::-1, ::-1]" if s.flip else "kernel k\n(as it is)"),
-                   captioned(draw_box(out, i, j, 1, 1), f"output y\n(filled up to y[{i}, {j}])")], gap=24)
+    return hstack([captioned(indexed(img, range(h), range(w), cell), "image x\n(window in red)"),
+                   captioned(indexed(ker, range(kh), range(kw), 30),
+                             "kernel flipped\nk[::-1, ::-1]" if s.flip else "kernel k\n(as it is)"),
+                   output_map(s.y, s.step, s.position, f"output y\n(filled up to y[{i}, {j}])")], gap=24)
 
 
 def numbers_html(s: SlidingWindowState) -> str:
     i, j = s.position
     what = "true convolution: the kernel flipped" if s.flip else "cross-correlation (Conv2D): the kernel as it is"
-    terms = " + ".join(f"{fmt(a)}·{fmt(b)}" if b >= 0 else f"{fmt(a)}·({fmt(b)})"
-                       for a, b in zip(s.window.ravel(), s.used.ravel()))
+    terms = " + ".join(f"{term(a)}·{term(b)}" for a, b in zip(s.window.ravel(), s.used.ravel()))
     return (f"<div>{what}</div>" + html_grid(s.window, caption=f"window x[{i}:{i + s.kernel.shape[0]}, "
                                                                f"{j}:{j + s.kernel.shape[1]}]")
             + " × " + html_grid(s.used, caption="k[::-1, ::-1]" if s.flip else "k")
@@ -131,40 +140,35 @@ FALLBACK = fallback("The sliding-window explorer appears here when you run this 
 
 
 class SlidingWindowExplorer(Explorer):
-    """Step the window over a 6 x 6 integer image (seed 0); toggle the kernel flip.
+    """Step the window over a 6 x 6 integer image (seed 0); choose the kernel flip.
 
     Attributes
     ----------
-    controls : ``KH``, ``KW``, ``i``, ``j`` (IntSliders), ``play`` (Play), ``flip`` (ToggleButtons)
-    state, numbers (HTML), image (Image), widget (the panel), last_update_ms
+    controls : ``KH``, ``KW``, ``i``, ``j`` (IntSliders), ``play`` (Play), ``flip`` (RadioButtons)
+    state, numbers (HTML), note (HTML), image (Image), widget (the panel), last_update_ms
     """
 
     def __init__(self, x=None, k=None, **values):
-        import ipywidgets as w
-
         v = self._start(values, DEFAULTS)
         self.x = None if x is None else np.asarray(x, float)
         self.k = None if k is None else np.asarray(k, float)
-        lay = w.Layout(width="240px")
         c = self.controls = {
-            "KH": w.IntSlider(value=v["KH"], min=1, max=4, description="KH", layout=lay),
-            "KW": w.IntSlider(value=v["KW"], min=1, max=4, description="KW", layout=lay),
-            "i": w.IntSlider(value=v["i"], min=0, max=0, description="output i", layout=lay),
-            "j": w.IntSlider(value=v["j"], min=0, max=0, description="output j", layout=lay),
-            "play": play_control(1, "step the window"),
-            "flip": w.ToggleButtons(options=[("cross-correlation (Conv2D)", False), ("true convolution (flipped)", True)],
-                                    value=v["flip"], description="kernel", style={"button_width": "200px"}),
+            "flip": choice([("cross-correlation (Conv2D)", False), ("true convolution (flipped)", True)], v["flip"],
+                           "kernel"),
+            "KH": int_slider(v["KH"], 1, 4, "KH"),
+            "KW": int_slider(v["KW"], 1, 4, "KW"),
+            "i": int_slider(v["i"], 0, 0, "output i"),
+            "j": int_slider(v["j"], 0, 0, "output j"),
+            "play": play_control(1, "play: step the window"),
         }
         if self.k is not None:
             c["KH"].value, c["KW"].value = self.k.shape
             c["KH"].disabled = c["KW"].disabled = True
-        self.numbers = w.HTML()
-        self._finish([c["flip"], w.HBox([w.VBox([c["KH"], c["KW"]]), w.VBox([c["i"], c["j"]]),
-                                         w.HBox([w.Label("play:"), c["play"]])]),
-                      self.numbers,
-                      legend("The picture: the image with the window in red, the kernel as it is laid "
-                             "on the window, the output filled in up to the current cell."),
-                      self.image], FALLBACK)
+            self.note.value = ("<small class='cl-why'>KH and KW are the shape of this notebook's kernel k "
+                               "(greyed out)</small>")
+        self._finish([c[k] for k in ("flip", "KH", "KW", "i", "j", "play")],
+                     "The image with the window in red, the kernel as it is laid on the window, the output filled "
+                     "in up to the current cell (hatched: not computed yet).", FALLBACK)
 
     def _redraw(self):
         c = self.controls

@@ -1,65 +1,21 @@
-"""Sliders over the pure plotting functions (thin wrappers, testable without a browser).
+"""The stride/padding explorer: stride, padding, kernel size, dilation and input size on sliders.
 
-    from convlib.figures.widgets import GeometryExplorer
-    GeometryExplorer()          # in a notebook cell: sliders, a summary and the picture
+Every change of a control recomputes the geometry with :mod:`convlib.geometry` and
+draws :func:`convlib.figures.geometry.geometry_raster` (captions and row/column
+numbers included: the same picture a notebook's static cell shows), shown as a PNG.
 
-Every change of a control recomputes the geometry with :mod:`convlib.geometry`,
-redraws :func:`convlib.figures.geometry.draw_geometry` into the same figure and
-shows it as a PNG in an ``ipywidgets.Image``.
+    from convlib.figures.explorers.stride_padding import GeometryExplorer
+    GeometryExplorer()          # in a notebook cell: controls, the picture beside them, the sizes below
 """
 
 from __future__ import annotations
 
-from .explorers._ui import Explorer, fallback, png_bytes
+from ... import output_size, same_pads
+from ...geometry import effective_kernel_size
+from ..geometry import COLOURS, geometry_layout, geometry_raster
+from .frame import FALLBACK_TEXT, Explorer, choice, int_slider
 
-__all__ = ["GeometryExplorer", "DEFAULTS", "panel", "FALLBACK_TEXT"]
-
-#: What a notebook shows in place of a widget until its cell runs in a live
-#: kernel (a fresh clone, an untrusted notebook, a code host), and what it
-#: still shows after a run when JupyterLab lacks the widget extension: the
-#: text is true in both states.
-FALLBACK_TEXT = fallback("Interactive controls appear here when you run this cell in JupyterLab.")
-
-_PANEL_CLASS = None
-
-
-def panel(children, text: str = FALLBACK_TEXT):
-    """A vertical box of widgets whose plain-text form is a friendly sentence.
-
-    An ipywidget's stored ``text/plain`` output is its repr, for example
-    ``VBox(children=(IntSlider(value=3, ...``: that is what a notebook shows
-    wherever the widget itself cannot be drawn.  The box returned here is an
-    ``ipywidgets.VBox`` in every other respect (same model and view, so
-    JupyterLab draws it alike), but its ``text/plain`` is ``text``.
-
-    Parameters
-    ----------
-    children : sequence of ipywidgets.Widget
-    text : str
-        The plain-text stand-in.
-
-    Returns
-    -------
-    ipywidgets.VBox
-    """
-    global _PANEL_CLASS
-    if _PANEL_CLASS is None:
-        import ipywidgets
-
-        class Panel(ipywidgets.VBox):
-            """``ipywidgets.VBox`` with a friendly ``text/plain`` form."""
-
-            fallback_text = FALLBACK_TEXT
-
-            def _repr_mimebundle_(self, **kwargs):
-                data = super()._repr_mimebundle_(**kwargs)
-                data["text/plain"] = self.fallback_text
-                return data
-
-        _PANEL_CLASS = Panel
-    box = _PANEL_CLASS(list(children))
-    box.fallback_text = text
-    return box
+__all__ = ["GeometryExplorer", "DEFAULTS", "CONVENTION_LABELS", "convention_note"]
 
 #: Default control values: a non-square input and kernel, like real layers; 'same' split as TensorFlow splits it.
 #: With 'same', the rows' total padding is odd ((3 - 1)*2 + 3 - 6 = 1), so the convention buttons move the row
@@ -88,17 +44,17 @@ class GeometryExplorer(Explorer):
     ----------
     controls : dict of ipywidgets
         ``"H", "W", "KH", "KW", "stride", "padding", "dilation"`` (IntSliders),
-        ``"mode"`` and ``"convention"`` (ToggleButtons; the second enabled in
+        ``"mode"`` and ``"convention"`` (RadioButtons; the second enabled in
         mode ``"same"``) and ``"i"``, ``"j"`` (which output pixel's kernel taps
         to highlight).
     summary : ipywidgets.HTML
-        The output size with its formula, the padding and any unused rows; in
+        The explorer's numbers (also ``numbers``): the output size with its formula, the padding and any unused rows; in
         mode ``"same"`` also where the convention's windows lie against
         TensorFlow's (:func:`convention_note`).
     image : ipywidgets.Image
         The current picture as PNG.
-    figure : matplotlib.figure.Figure
-        The figure drawn (``figure.convlib`` holds the computed coverage).
+    drawn : dict
+        What the picture shows (:func:`convlib.figures.geometry.geometry_layout`); None when there is no output.
     output_size : (Ho, Wo) or None
         None when the kernel does not fit the padded input.
     last_update_ms : float
@@ -106,34 +62,24 @@ class GeometryExplorer(Explorer):
     """
 
     def __init__(self, **values):
-        import ipywidgets as w
-
         v = self._start(values, DEFAULTS)
-        self.controls = {
-            name: w.IntSlider(value=v[name], min=lo, max=hi, description=name, continuous_update=False,
-                              layout=w.Layout(width="260px"))
-            for name, (lo, hi) in _RANGES.items()
-        }
-        self.controls["mode"] = w.ToggleButtons(options=["explicit", "same", "valid"], value=v["mode"],
-                                                description="padding mode", style={"button_width": "70px", "description_width": "initial"})
-        self.controls["convention"] = w.ToggleButtons(options=list(CONVENTION_LABELS.items()), value=v["convention"],
-                                                      description="'same' split as",
-                                                      style={"button_width": "200px", "description_width": "initial"})
-        self.controls["i"] = w.IntSlider(value=0, min=0, max=0, description="output i", layout=w.Layout(width="260px"))
-        self.controls["j"] = w.IntSlider(value=0, min=0, max=0, description="output j", layout=w.Layout(width="260px"))
-        self.summary = w.HTML()
-        self.figure = None
+        self.controls = {"mode": choice(["explicit", "same", "valid"], v["mode"], "padding mode"),
+                         "convention": choice(list(CONVENTION_LABELS.items()), v["convention"], "'same' split as")}
+        self.controls.update({name: int_slider(v[name], lo, hi, name) for name, (lo, hi) in _RANGES.items()})
+        self.controls["i"] = int_slider(0, 0, 0, "output i")
+        self.controls["j"] = int_slider(0, 0, 0, "output j")
+        self.summary = self.numbers
+        self.drawn = None
         self.output_size = None
-        left = [self.controls[k] for k in ("H", "W", "KH", "KW")]
-        right = [self.controls[k] for k in ("stride", "padding", "dilation", "i", "j")]
-        self._finish([self.controls["mode"], self.controls["convention"], w.HBox([w.VBox(left), w.VBox(right)]), self.summary, self.image],
-                     FALLBACK_TEXT)
+        c = self.controls
+        self._finish([c[k] for k in ("mode", "convention", "H", "W", "KH", "KW", "stride", "padding", "dilation",
+                                     "i", "j")], LEGEND_HTML, FALLBACK_TEXT)
 
     # -- the computation -------------------------------------------------
     @property
     def coverage(self):
         """The :class:`~convlib.geometry.Coverage` drawn last (None when the kernel does not fit)."""
-        return None if self.output_size is None else self.figure.convlib["coverage"]
+        return None if self.output_size is None else self.drawn["coverage"]
 
     @property
     def padding(self):
@@ -145,8 +91,6 @@ class GeometryExplorer(Explorer):
     def pads(self):
         """What is drawn: :attr:`padding`, but in mode ``"same"`` the explicit ``((top, bottom), (left, right))``
         of the chosen convention (:func:`convlib.conventions.same_pads`)."""
-        from ..conventions import same_pads
-
         c = {k: ctl.value for k, ctl in self.controls.items()}
         if c["mode"] != "same":
             return self.padding
@@ -154,13 +98,15 @@ class GeometryExplorer(Explorer):
                      for n, k in ((c["H"], c["KH"]), (c["W"], c["KW"])))
 
     def _redraw(self):
-        from ..conventions import same_pads
-        from ..geometry import output_size
-        from .geometry import draw_geometry
-
         c = {k: ctl.value for k, ctl in self.controls.items()}
         self.controls["padding"].disabled = c["mode"] != "explicit"
         self.controls["convention"].disabled = c["mode"] != "same"
+        why = []
+        if c["mode"] != "explicit":
+            why.append(f"padding is used only in mode 'explicit' ('{c['mode']}' computes its own)")
+        if c["mode"] != "same":
+            why.append("'same' split as is used only in mode 'same'")
+        self.note.value = "<small class='cl-why'>greyed out: " + "; ".join(why) + "</small>" if why else ""
         hw, khw = (c["H"], c["W"]), (c["KH"], c["KW"])
         try:
             pads = self.pads
@@ -168,8 +114,8 @@ class GeometryExplorer(Explorer):
                      for n, k, p in zip(hw, khw, pads if isinstance(pads, tuple) else (pads, pads))]
         except ValueError as err:
             self.output_size = None
-            self.summary.value = f"<b style='color:#cb181d'>No output:</b> {err}"
-            return
+            self.drawn = None
+            return self._no_output(str(err))
         self.output_size = tuple(sizes)
         with self._quiet():  # moving the i/j limits must not trigger a second redraw
             for key, n in (("i", sizes[0]), ("j", sizes[1])):
@@ -182,30 +128,28 @@ class GeometryExplorer(Explorer):
                                                 for n, k in zip(hw, khw)))
             if c["convention"] != "upper":
                 ghost = "same"  # TensorFlow's split
-        self.figure = draw_geometry(hw, khw, c["stride"], pads, c["dilation"],
-                                    position=(self.controls["i"].value, self.controls["j"].value), fig=self.figure,
-                                    titles=False, margin=margin, ghost=ghost)
-        self.summary.value = _summary_html(hw, khw, c["stride"], c["dilation"], self.figure.convlib["coverage"],
+        self.drawn = geometry_layout(hw, khw, c["stride"], pads, c["dilation"],
+                                     position=(self.controls["i"].value, self.controls["j"].value),
+                                     margin=margin, ghost=ghost)
+        self.summary.value = _summary_html(hw, khw, c["stride"], c["dilation"], self.drawn["coverage"],
                                            same=c["mode"] == "same", ghost=ghost is not None)
         if c["mode"] == "same":
             note = convention_note(hw, khw, c["stride"], c["dilation"], c["convention"])
             self.summary.value += "<br><span class='convention-note'>" + note.replace("\n", "<br>") + "</span>"
-        self.image.value = png_bytes(self.figure, dpi=None)
+        self._show(geometry_raster(self.drawn))
 
 
 #: The legend chips of the picture, in the colours :mod:`convlib.figures.geometry` draws.
-LEGEND_HTML = ("<span style='background:#9ecae1'>&nbsp;input&nbsp;</span> "
-               "<span style='background:#d9d9d9'>&nbsp;padding&nbsp;</span> "
-               "<span style='background:#f0f0f0;border:1px solid #d9d9d9'>&nbsp;padding never read&nbsp;</span> "
-               "<span style='background:#fb6a4a'>&nbsp;input never read&nbsp;</span> "
-               "<span style='color:#ff7f00'>&#9633; kernel taps of output (i, j)</span> "
-               "&bull; first tap of every window")
-GHOST_LEGEND_HTML = " <span style='color:#54278f'>&#9675; where TensorFlow's windows start</span>"
+LEGEND_HTML = (f"<span style='background:{COLOURS[1]}'>&nbsp;input&nbsp;</span> "
+               f"<span style='background:{COLOURS[0]}'>&nbsp;padding&nbsp;</span> "
+               f"<span style='background:{COLOURS[3]};border:1px solid {COLOURS[0]}'>&nbsp;padding never read&nbsp;</span> "
+               f"<span style='background:{COLOURS[2]}'>&nbsp;input never read&nbsp;</span> "
+               "<span style='color:#e66101'>&#9633; kernel taps of output (i, j)</span> "
+               "&#9642; first tap of every window")
+GHOST_LEGEND_HTML = "<span style='color:#54278f'>&#9633; purple: where TensorFlow's windows start</span>"
 
 
 def _summary_html(hw, khw, stride, dilation, cov, same=False, ghost=False) -> str:
-    from ..geometry import effective_kernel_size
-
     g = cov.geometry
     lines = []
     for axis, n, k, (before, after), out in zip("HW", hw, khw, g.pads, g.out):
@@ -214,7 +158,7 @@ def _summary_html(hw, khw, stride, dilation, cov, same=False, ghost=False) -> st
             f"{'Ho' if axis == 'H' else 'Wo'} = floor(({n} + {before} + {after} &minus; {k_eff}) / {stride}) + 1 = <b>{out}</b>"
             + (f" &nbsp; (dilated kernel: {k} taps span {k_eff})" if dilation > 1 else "")
         )
-    html = LEGEND_HTML + (GHOST_LEGEND_HTML if ghost else "") + "<br>"
+    html = (GHOST_LEGEND_HTML + "<br>") if ghost else ""
     if same:
         (t, b), (l, r) = g.pads
         html += (f"<span class='same-pads'>'same' pads top {t}, bottom {b}, left {l}, right {r}</span> "
@@ -261,9 +205,6 @@ def convention_note(hw, khw, stride: int, dilation: int, convention: str) -> str
     rows: TensorFlow's split: top 0, bottom 1 (the odd extra row goes at the bottom)
     columns: TensorFlow's split: left 1, right 1
     """
-    from ..conventions import same_pads
-    from ..geometry import output_size
-
     if convention not in CONVENTION_LABELS.values():
         raise ValueError(f"convention must be one of {sorted(CONVENTION_LABELS.values())}, got {convention!r}")
     lines = []

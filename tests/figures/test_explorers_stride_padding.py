@@ -1,14 +1,13 @@
-"""The stride/padding explorer, driven headlessly: set slider values, check what is computed and drawn."""
+"""The stride/padding explorer and its picture, driven headlessly: set control values, check what is computed and drawn."""
 
 import numpy as np
 import pytest
 
 import convlib
 from convlib.geometry import coverage
-from convlib.figures.geometry import CELL_CODES, draw_geometry, geometry_grid, kernel_taps
-
-pytest.importorskip("ipywidgets")
-from convlib.figures.widgets import DEFAULTS, GeometryExplorer  # noqa: E402
+from convlib.figures.explorers.stride_padding import DEFAULTS, GeometryExplorer, convention_note
+from convlib.figures.geometry import CELL_CODES, OUTSIDE, geometry_grid, geometry_layout, geometry_raster, kernel_taps
+from convlib.figures.raster import CELL
 
 
 def brute_force_unused_rows(h, k, stride, padding, dilation):
@@ -43,17 +42,18 @@ def test_grid_codes_and_taps():
     assert set(rows) == {2, 3, 4} and set(cols) == {2, 3, 4}
 
 
-def test_draw_geometry_returns_the_data_it_draws():
-    fig = draw_geometry((7, 6), (3, 2), stride=2, padding="same", dilation=1, position=(9, 1))
-    info = fig.convlib
-    assert info["coverage"].geometry.out == (4, 3)
-    assert info["position"] == (3, 1)  # clipped to the output
-    ax_in, ax_out = fig.axes
-    mesh = [c for c in ax_in.collections if c.get_array() is not None][0]
-    np.testing.assert_array_equal(np.asarray(mesh.get_array()).reshape(info["grid"].shape), info["grid"])
-    taps = [c for c in ax_in.collections if len(c.get_offsets()) == 3 * 2][0]
-    np.testing.assert_array_equal(taps.get_offsets()[:, 1], info["taps"][0])
-    assert "4x3" in ax_out.get_title()
+def test_geometry_layout_and_its_picture():
+    d = geometry_layout((7, 6), (3, 2), stride=2, padding="same", dilation=1, position=(9, 1))
+    assert d["coverage"].geometry.out == (4, 3)
+    assert d["position"] == (3, 1)  # clipped to the output
+    (top, _), (left, _) = d["coverage"].geometry.pads
+    rows, cols = d["taps"]
+    assert sorted(set(rows)) == [6 - top, 7 - top, 8 - top] and sorted(set(cols)) == [2 - left, 3 - left]
+    rgb = geometry_raster(d)
+    # the input panel is at least the padded canvas, the output panel beside it
+    assert rgb.shape[0] >= d["canvas"].shape[0] * CELL and rgb.shape[1] >= (d["canvas"].shape[1] + 3) * CELL
+    moved = geometry_raster(geometry_layout((7, 6), (3, 2), stride=2, padding="same", position=(0, 0)))
+    assert moved.shape == rgb.shape and not np.array_equal(moved, rgb)
 
 
 def test_explorer_defaults_and_stride_change():
@@ -67,7 +67,7 @@ def test_explorer_defaults_and_stride_change():
     e.controls["stride"].value = 1
     assert e.output_size == (6 - 3 + 2 + 1, 7 - 3 + 2 + 1)
     assert bytes(e.image.value) != first_png
-    assert e.figure.convlib["coverage"].geometry.stride == (1, 1)
+    assert e.drawn["coverage"].geometry.stride == (1, 1)
     assert "<b>7</b>" in e.summary.value
 
 
@@ -80,24 +80,25 @@ def test_explorer_padding_slider_and_modes():
     assert e.controls["padding"].disabled and e.padding == "same"
     assert e.output_size == (6, 6)
     # TensorFlow's 'same': one extra row at the bottom, none at the top.
-    assert e.figure.convlib["coverage"].geometry.pads == ((0, 1), (0, 1))
+    assert e.coverage.geometry.pads == ((0, 1), (0, 1))
     e.controls["mode"].value = "valid"
     assert e.output_size == (5, 5)
 
 
 def test_explorer_reports_unused_rows():
     e = GeometryExplorer(H=8, W=8, KH=3, KW=3, stride=2, padding=0)
-    assert e.figure.convlib["coverage"].unused_rows == (7,)
+    assert e.coverage.unused_rows == (7,)
     assert "input rows [7] are never read" in e.summary.value
-    assert e.figure.convlib["coverage"].unused_cols == (7,)
+    assert e.coverage.unused_cols == (7,)
     assert "input columns [7] are never read" in e.summary.value
     e.controls["padding"].value = 1  # 10 x 10 padded: windows now reach the last row and column
-    assert e.figure.convlib["coverage"].unused_rows == () and "are never read" not in e.summary.value
+    assert e.coverage.unused_rows == () and "are never read" not in e.summary.value
 
 
 def test_explorer_kernel_too_large_does_not_crash():
     e = GeometryExplorer(H=3, W=3, KH=5, KW=5, padding=0, stride=1)
     assert e.output_size is None and "No output" in e.summary.value
+    assert e.image.value == b"" and e.drawn is None  # the old picture does not stay
     e.controls["padding"].value = 1
     assert e.output_size == (1, 1)
 
@@ -106,7 +107,7 @@ def test_explorer_highlighted_output_pixel():
     e = GeometryExplorer(H=7, W=7, KH=3, KW=3, stride=2, padding=0)
     assert e.controls["i"].max == 2
     e.controls["i"].value, e.controls["j"].value = 2, 1
-    rows, cols = e.figure.convlib["taps"]
+    rows, cols = e.drawn["taps"]
     assert set(rows) == {4, 5, 6} and set(cols) == {2, 3, 4}
 
 
@@ -119,7 +120,7 @@ def test_stored_widgets_show_a_friendly_text_not_their_repr():
     # What a notebook stores as text/plain is what a fresh clone, an untrusted notebook or a code host shows.
     import ipywidgets
 
-    from convlib.figures.widgets import FALLBACK_TEXT, GeometryExplorer, panel
+    from convlib.figures.explorers import FALLBACK_TEXT, panel
 
     box = panel([ipywidgets.IntSlider(value=3)])
     assert isinstance(box, ipywidgets.VBox) and box._view_name == "VBoxView"
@@ -135,8 +136,6 @@ def test_stored_widgets_show_a_friendly_text_not_their_repr():
 # -- the 'same' convention switch ---------------------------------------------
 
 from convlib.conventions import same_pads  # noqa: E402
-from convlib.figures.geometry import OUTSIDE  # noqa: E402
-from convlib.figures.widgets import convention_note  # noqa: E402
 
 
 @pytest.mark.parametrize("convention", ["upper", "lower", "symmetric"])
@@ -146,7 +145,7 @@ def test_the_drawn_padding_is_the_conventions(convention, H, W, KH, KW, stride, 
     e = GeometryExplorer(H=H, W=W, KH=KH, KW=KW, stride=stride, dilation=dilation, mode="same", convention=convention)
     expected = (same_pads(H, KH, stride, dilation, convention), same_pads(W, KW, stride, dilation, convention))
     assert e.pads == expected
-    g = e.figure.convlib["coverage"].geometry
+    g = e.coverage.geometry
     assert g.pads == expected
     assert e.output_size == tuple(convlib.output_size(n, k, stride, p, dilation)
                                   for n, k, p in zip((H, W), (KH, KW), expected))
@@ -205,28 +204,23 @@ def test_the_input_stays_put_and_the_windows_move(H, W, KH, KW, stride):
     drawn = {}
     for convention in ("upper", "lower", "symmetric", "upper"):
         e.controls["convention"].value = convention
-        info = e.figure.convlib
-        box = info["artists"]["input_box"]
-        # the image's frame: same place, same canvas, whatever the convention
-        drawn.setdefault("frame", (box.get_xy(), box.get_width(), box.get_height(), info["canvas"].shape,
-                                   info["origin"]))
-        assert (box.get_xy(), box.get_width(), box.get_height(), info["canvas"].shape, info["origin"]) \
-            == drawn["frame"]
+        info = e.drawn
+        # the image's frame: same canvas, same origin, same picture height, whatever the convention
+        frame = (info["canvas"].shape, info["origin"], geometry_raster(info).shape[0])
+        assert drawn.setdefault("frame", frame) == frame
         g = info["coverage"].geometry
         starts = info["starts"]
         assert list(starts[0][:: g.out[1]]) == [i * stride - g.pads[0][0] for i in range(g.out[0])]
-        offsets = info["artists"]["anchors"].get_offsets()
-        np.testing.assert_array_equal(offsets[:, 1], starts[0])
-        ghosts = info["artists"]["ghosts"].get_offsets()
+        ghosts = info["ghost_starts"]
         if convention == "upper":
-            assert len(ghosts) == 0 and "where TensorFlow's windows start" not in e.summary.value
-        else:  # TensorFlow's window starts as hollow markers
+            assert len(ghosts[0]) == 0 and "where TensorFlow's windows start" not in e.summary.value
+        else:  # TensorFlow's window starts, marked too
             tf = same_pads(H, KH, stride, 1, "upper")[0]
-            assert sorted(set(ghosts[:, 1])) == [i * stride - tf for i in range(-(-H // stride))]
+            assert sorted(set(ghosts[0])) == [i * stride - tf for i in range(-(-H // stride))]
             assert "where TensorFlow's windows start" in e.summary.value
         # cells of the margin beyond this convention's padding are drawn as 'outside'
         (t, b), (l, r) = g.pads
         assert (info["canvas"] == OUTSIDE).sum() == info["canvas"].size - (H + t + b) * (W + l + r)
-    assert "padding never read" in e.summary.value
+    assert "padding never read" in e.caption.value  # the legend of the picture
 
 
