@@ -10,6 +10,9 @@
   ``/usr``, the library folders and a few files of ``/etc``) and of the
   ``convlib`` the grader gives it (:mod:`convlib.grading.view`), and **no view**
   of the repository, the submissions, ``solutions/`` or the grader's output;
+* with the deep-learning frameworks (:data:`HIDDEN`) covered by empty folders:
+  no exercise needs one, so an answer that hands its task to TensorFlow fails
+  there, whatever spelling it uses (the code reading flags it too);
 * with one private, size-capped ``tmpfs`` as its home and working folder,
   holding only its own notebook's copy, and size-capped private ``/tmp`` and
   ``/dev/shm``;
@@ -45,6 +48,8 @@ INSTALL_HINT = ("install bubblewrap: `sudo apt-get install bubblewrap` (Debian, 
 ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "fonts", "localtime", "mime.types",
        "nsswitch.conf", "passwd", "group", "hosts", "ssl", "matplotlibrc")
 
+#: Packages a grading kernel does not see: frameworks that would compute an exercise's answer for it.
+HIDDEN = ("tensorflow", "keras", "tf_keras", "torch", "jax")
 _checked: dict = {}
 
 
@@ -94,6 +99,20 @@ def _python_roots() -> list:
     return out
 
 
+def _hidden_dirs() -> list:
+    """The installed folders of the :data:`HIDDEN` packages (found without importing them)."""
+    import importlib.util
+
+    dirs = []
+    for name in HIDDEN:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        dirs += [d for d in (spec.submodule_search_locations or []) if os.path.isdir(d)] if spec else []
+    return dirs
+
+
 def bwrap_argv(argv, *, home_mb: int = 256, tmp_mb: int = 256, files=(), ro_dirs=(), rw_dirs=(), env=None,
                chdir: str = HOME) -> list:
     """``argv`` wrapped in ``bwrap`` (see the module docstring).
@@ -124,6 +143,8 @@ def bwrap_argv(argv, *, home_mb: int = 256, tmp_mb: int = 256, files=(), ro_dirs
         out += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     for root in _python_roots():
         out += ["--ro-bind", root, root]
+    for folder in _hidden_dirs():
+        out += ["--tmpfs", folder]
     out += ["--proc", "/proc", "--dev", "/dev",
             "--size", str(int(tmp_mb) * 2**20), "--tmpfs", "/tmp",
             "--size", str(int(tmp_mb) * 2**20), "--tmpfs", "/dev/shm",

@@ -31,6 +31,20 @@ def test_the_sandbox_command_line_hides_the_repository_and_isolates():
     assert "/work" not in joined and str(cli.ROOT) not in joined
 
 
+@pytest.mark.skipif(sandbox.bwrap_problem() is not None, reason="bubblewrap cannot run here")
+def test_a_framework_is_not_there_to_do_the_exercise(tmp_path):
+    """TensorFlow is installed for the course, yet inside the sandbox it is an empty folder: no tf.nn."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("tensorflow")
+    code = "import tensorflow as tf\nprint(hasattr(tf, 'nn'))\nimport numpy\nprint('numpy', numpy.zeros(2).sum())"
+    proc = subprocess.run(sandbox.bwrap_argv([sys.executable, "-c", code], home_mb=8, tmp_mb=8),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["False", "numpy", "0.0"]
+
+
 def test_the_kernels_convlib_holds_no_grader_but_the_recorder(tmp_path):
     view = build_view(tmp_path / "v", ["correlate2d"])
     grading = sorted(p.name for p in (view / "convlib" / "grading").iterdir())
