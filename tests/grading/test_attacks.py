@@ -22,11 +22,11 @@ import pytest
 
 from convlib.grading.cli import main
 from convlib.grading.limits import descendants
-from convlib.grading.sandbox import bwrap_problem
+from tests.grading import NO_SANDBOX, SANDBOXED
 from tests.grading.classroom import _answers, _notebook
 
 pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(bwrap_problem() is not None, reason=f"no sandbox here: {bwrap_problem()}")]
+              pytest.mark.skipif(not SANDBOXED, reason=NO_SANDBOX)]
 
 ROOT = Path(__file__).resolve().parents[2]
 FIVE, THREE = "05-output-size-and-same", "03-channel-sum"

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from convlib.grading.cli import main
+from tests.grading import GRADE_FLAGS
 from convlib.grading.limits import descendants
 from convlib.grading.submissions import collect
 from tests.course.test_ui import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, sync_playwright  # noqa: F401
@@ -40,7 +41,7 @@ def graded(tmp_path_factory):
     out.mkdir()
     # The memory limit (1024 MB, in a cgroup where there is one) stops the 1 GB-at-a-time bomb long before the
     # per-cell time limit could: the bomb does not race the clock, however slow the machine.
-    code = main([str(root / "submissions"), "--jobs", "2", "--timeout", "30", "--memory", "1024",
+    code = main([str(root / "submissions"), *GRADE_FLAGS, "--jobs", "2", "--timeout", "30", "--memory", "1024",
                  "--json", str(out / "grades.json"),
                  "--report", str(out / "report.html"), "--feedback", str(out / "feedback")])
     report = json.loads((out / "grades.json").read_text())
@@ -237,7 +238,7 @@ def test_layouts_find_each_learner(tmp_path):
 def test_a_zip_of_the_nbgrader_layout_grades_end_to_end(tmp_path):
     course, zips = _layouts(tmp_path)
     out = tmp_path / "grades.json"
-    assert main([str(zips["nbgrader"]), "--jobs", "2", "--json", str(out)]) == 0
+    assert main([str(zips["nbgrader"]), *GRADE_FLAGS, "--jobs", "2", "--json", str(out)]) == 0
     report = json.loads(out.read_text())
     assert sorted(lr["learner"] for lr in report["learners"]) == ["learner00", "learner01", "learner02"]
     assert {(m["grade_id"], m["misconception"]) for m in report["misconceptions"]} >= {

@@ -21,6 +21,7 @@ from convlib.grading.recording import collect
 from convlib.checks.record import MAX_NUMBERS, decode, encode, fingerprint
 from convlib.grading.cli import format_report, write_json_atomic
 from convlib.grading.grade import grade_paths
+from tests.grading import GRADE_FLAGS, SANDBOXED
 from convlib.grading.judging import judge
 from convlib.grading.planning import learner_names, plan
 from convlib.grading.sources import find_notebooks, load_sources, match_source, read_cells
@@ -52,7 +53,7 @@ def course_run(tmp_path_factory):
     files = sorted(SOLUTIONS.glob("*.ipynb")) + sorted(EXERCISES.glob("*.ipynb"))
     before = digest(files)
     out = tmp_path_factory.mktemp("grade") / "report.json"
-    proc = subprocess.run([sys.executable, "-m", "convlib", "grade", "solutions", "exercises", "--json", str(out),
+    proc = subprocess.run([sys.executable, "-m", "convlib", "grade", *GRADE_FLAGS, "solutions", "exercises", "--json", str(out),
                            "--jobs", "2"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     report = json.loads(out.read_text()) if out.exists() else None
     return {"proc": proc, "report": report, "before": before, "after": digest(files),
@@ -254,7 +255,7 @@ def adversarial(tmp_path_factory):
     before = digest(files)
     # 20 s per cell: the endless loops always meet it, and an honest cell (well under 1 s) never does, however
     # loaded the machine
-    report = grade_paths([root], timeout=20, jobs=2)
+    report = grade_paths([root], timeout=20, jobs=2, sandbox=SANDBOXED)
     results = {str(Path(nb["path"]).parent.name): nb for nb in report["notebooks"]}
     return {"results": results, "before": before, "after": digest(files), "report": report}
 
@@ -368,7 +369,7 @@ def test_table_drops_the_function_signature_before_the_hint():
 
 
 def test_an_empty_folder_warns_and_exits_1(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "convlib", "grade", str(tmp_path)], cwd=ROOT, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "convlib", "grade", *GRADE_FLAGS, str(tmp_path)], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 1 and "no notebooks" in proc.stderr and proc.stdout == ""
 
@@ -604,6 +605,6 @@ def test_json_is_written_atomically(tmp_path):
 @pytest.mark.parametrize("args", [["does-not-exist.ipynb"], ["solutions", "--timeout", "0"],
                                   ["solutions", "--json", "/no/such/folder/r.json"]])
 def test_command_line_errors_exit_2(args):
-    proc = subprocess.run([sys.executable, "-m", "convlib", "grade", *args], cwd=ROOT, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "convlib", "grade", *GRADE_FLAGS, *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 2 and "error" in proc.stderr

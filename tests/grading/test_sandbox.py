@@ -11,6 +11,7 @@ from convlib.grading.cli import printable
 from convlib.grading.feedback import _safe_name, write_feedback
 from convlib.grading.submissions import collect, safe_name
 from convlib.grading.view import build_view
+from tests.grading import NO_SANDBOX, SANDBOXED
 
 
 def test_without_bubblewrap_the_grader_refuses_and_names_the_package(monkeypatch, capsys):
@@ -31,7 +32,7 @@ def test_the_sandbox_command_line_hides_the_repository_and_isolates():
     assert "/work" not in joined and str(cli.ROOT) not in joined
 
 
-@pytest.mark.skipif(sandbox.bwrap_problem() is not None, reason="bubblewrap cannot run here")
+@pytest.mark.skipif(not SANDBOXED, reason=NO_SANDBOX)
 def test_a_framework_is_not_there_to_do_the_exercise(tmp_path):
     """TensorFlow is installed for the course, yet inside the sandbox it is an empty folder: no tf.nn."""
     import subprocess
