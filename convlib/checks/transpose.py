@@ -133,16 +133,25 @@ def _channel_hints(case, actual):
     return None
 
 
+def _transpose_check_cases(seed):
+    """The cases of both transpose checks: ``fn(y, w, stride)``, expected from convlib's transposed convolution."""
+    return [Case((y, w, s), _shape_label(y=y, w=w) + f", stride={s}", partial(_transposed, y, w, s), y=y, w=w, stride=s)
+            for y, w, s in _transpose_cases(np.random.default_rng(seed))]
+
+
+def _args(case):
+    return case.info["y"], case.info["w"], case.info["stride"]
+
+
+def _run_transpose(fn, cases, candidates, shape_hint, name):
+    run_cases(fn, cases, candidates=candidates, convert=as_result_array, name=name, shape_hints=shape_hint,
+              reference="convlib.conv2d_transpose, the adjoint of convlib.conv2d", view=("n", ":", ":", "ci"))
+
+
 def check_conv2d_transpose(fn, *, seed=0):
     """Check ``fn(y, w, stride) -> x``: y ``(N, Ho, Wo, C_out)``, the forward kernel w ``(KH, KW, C_in, C_out)``, no padding;
     x ``(N, (Ho - 1) * stride + KH, (Wo - 1) * stride + KW, C_in)``."""
-    rng = np.random.default_rng(seed)
-    cases = [Case((y, w, s), _shape_label(y=y, w=w) + f", stride={s}", partial(_transposed, y, w, s), y=y, w=w, stride=s)
-             for y, w, s in _transpose_cases(rng)]
-
-    def args(c):
-        return c.info["y"], c.info["w"], c.info["stride"]
-
+    cases = _transpose_check_cases(seed)
     candidates = [
         Candidate(hint("kernel-flipped", "your stamps are the kernel turned by 180 degrees. Scattering needs no flip: input pixel "
                        "(i, j) adds y[n, i, j, co] * w[kh, kw, ci, co] at (i * stride + kh, j * stride + kw) -- the very "
@@ -151,7 +160,7 @@ def check_conv2d_transpose(fn, *, seed=0):
         Candidate(hint("transpose-overlap-overwritten", "where two stamps overlap you kept the last one; they ADD (x[...] += stamp): "
                        "an input pixel of the forward convolution fed every window that covered it, so its transpose "
                        "collects from all of them"),
-                  lambda c: _stamped(*args(c), overwrite=True)),
+                  lambda c: _stamped(*_args(c), overwrite=True)),
         Candidate(hint("first-channel-only", "only y's channel 0 came back: every input channel ci gets the stamps of ALL C_out maps, "
                        "each through its own slice w[:, :, ci, co], summed over co"),
                   lambda c: _transposed(c.info["y"][..., :1], c.info["w"][..., :1], c.info["stride"])
@@ -170,32 +179,24 @@ def check_conv2d_transpose(fn, *, seed=0):
                         "(Ho - 1) * stride + KH rows")
         return _channel_hints(case, actual)
 
-    run_cases(fn, cases, candidates=candidates, convert=as_result_array, name="conv2d_transpose(y, w, stride)",
-              shape_hints=shape_hint, reference="convlib.conv2d_transpose, the adjoint of convlib.conv2d",
-              view=("n", ":", ":", "ci"))
+    _run_transpose(fn, cases, candidates, shape_hint, "conv2d_transpose(y, w, stride)")
 
 
 def check_transpose_as_conv(fn, *, seed=0):
     """Check ``fn(y, w, stride) -> x``: the same transposed convolution as :func:`check_conv2d_transpose`, computed as a
     forward convolution (zeros between y's pixels, a full padding, the turned kernel with its channel axes swapped)."""
-    rng = np.random.default_rng(seed)
-    cases = [Case((y, w, s), _shape_label(y=y, w=w) + f", stride={s}", partial(_transposed, y, w, s), y=y, w=w, stride=s)
-             for y, w, s in _transpose_cases(rng)]
-
-    def args(c):
-        return c.info["y"], c.info["w"], c.info["stride"]
-
+    cases = _transpose_check_cases(seed)
     candidates = [
         Candidate(hint("kernel-not-flipped", "the kernel is not turned by 180 degrees: written as a forward correlation over the "
                        "spread-out y, the transpose uses w[::-1, ::-1] (with the channel axes swapped)"),
-                  lambda c: _as_conv(*args(c), flip=False)),
+                  lambda c: _as_conv(*_args(c), flip=False)),
         Candidate(hint("grad-channel-axes-swapped", "the kernel's channel axes are not swapped: as a forward convolution from C_out "
                        "maps to C_in channels, the kernel must be (KH, KW, C_out, C_in): w[::-1, ::-1].transpose(0, 1, 3, 2)"),
-                  lambda c: _as_conv(*args(c), swap=False) if c.info["w"].shape[2] == c.info["w"].shape[3] else None),
+                  lambda c: _as_conv(*_args(c), swap=False) if c.info["w"].shape[2] == c.info["w"].shape[3] else None),
     ]
 
     def shape_hint(case, actual):
-        y, w, s = args(case)
+        y, w, s = _args(case)
         (kh, kw), ho = w.shape[:2], y.shape[1]
         rows = actual.shape[1] if actual.ndim == 4 else None
         if s > 1 and rows == ho + kh - 1:
@@ -209,6 +210,4 @@ def check_transpose_as_conv(fn, *, seed=0):
                         "KW - 1 columns of zeros on every side (a FULL convolution), so that every stamp lands whole")
         return _channel_hints(case, actual)
 
-    run_cases(fn, cases, candidates=candidates, convert=as_result_array, name="transpose_as_conv(y, w, stride)",
-              shape_hints=shape_hint, reference="convlib.conv2d_transpose, the adjoint of convlib.conv2d",
-              view=("n", ":", ":", "ci"))
+    _run_transpose(fn, cases, candidates, shape_hint, "transpose_as_conv(y, w, stride)")
