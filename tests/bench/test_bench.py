@@ -140,7 +140,7 @@ def test_table_names_every_case_and_method(results):
 def test_the_report_has_one_redraw_row_per_explorer(results):
     pytest.importorskip("ipywidgets")
     redraws = results["explorer_redraw_ms"]
-    assert set(redraws) == {"channel_sum", "im2col_link", "sliding_window", "groups"}
+    assert set(redraws) == {"channel_sum", "im2col_link", "sliding_window", "groups", "stride_padding"}
     assert all(0 < ms < math.inf for ms in redraws.values())
     table = bench.format_table(results)
     assert "explorer redraw, median at the largest preset" in table
