@@ -267,7 +267,8 @@ def statuses(nb):
 @pytest.mark.slow  # shares a grading run of many notebooks
 def test_redefining_or_patching_checks_numpy_and_convlib_earns_nothing(adversarial):
     nb = adversarial["results"]["cheats"]
-    assert statuses(nb) == {"test_output_size": "failed", "test_same_padding": "failed",
+    # patching the checks' comparison through convlib.checks.engine is also flagged: it reaches past check_*
+    assert statuses(nb) == {"test_output_size": "failed", "test_same_padding": "flagged",
                             "test_unused_rows": "passed", "test_dilate_kernel": "failed"}
     assert nb["score"] == 2 and nb["max_score"] == 10
     output_size = next(t for t in nb["tests"] if t["grade_id"] == "test_output_size")
