@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -28,7 +29,11 @@ def test_the_sandbox_command_line_hides_the_repository_and_isolates():
         assert flag in joined
     assert "--share-net" not in argv
     assert ("--ro-bind", "/x/view") == tuple(argv[argv.index("/x/view") - 1: argv.index("/x/view") + 1])
-    assert argv.count("--tmpfs") == 3 and argv.count("--size") == 3  # home, /tmp, /dev/shm: all capped
+    for place in ("/tmp", "/dev/shm", sandbox.HOME):  # home, /tmp, /dev/shm: private and capped
+        at = argv.index(place)
+        assert argv[at - 1] == "--tmpfs" and "--size" in argv[at - 5: at - 1], (place, argv[at - 5: at + 1])
+    hidden = {argv[i + 1] for i, a in enumerate(argv) if a == "--tmpfs"} - {"/tmp", "/dev/shm", sandbox.HOME}
+    assert all(Path(d).name in sandbox.HIDDEN for d in hidden)  # the frameworks' folders, covered
     assert "/work" not in joined and str(cli.ROOT) not in joined
 
 
