@@ -100,13 +100,13 @@ def _python_roots() -> list:
 
 
 def _hidden_dirs() -> list:
-    """The installed folders of the :data:`HIDDEN` packages (found without importing them)."""
-    import importlib.util
+    """The installed folders of the :data:`HIDDEN` packages (found on ``sys.path``, imported or not)."""
+    from importlib.machinery import PathFinder
 
     dirs = []
     for name in HIDDEN:
         try:
-            spec = importlib.util.find_spec(name)
+            spec = PathFinder.find_spec(name)  # not sys.modules: an imported package may have grown its __path__
         except (ImportError, ValueError):
             continue
         dirs += [d for d in (spec.submodule_search_locations or []) if os.path.isdir(d)] if spec else []
