@@ -141,14 +141,15 @@ def bwrap_argv(argv, *, home_mb: int = 256, tmp_mb: int = 256, files=(), ro_dirs
             out += ["--ro-bind", str(path), str(path)]
     for name in ETC:
         out += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-    for root in _python_roots():
-        out += ["--ro-bind", root, root]
-    for folder in _hidden_dirs():
-        out += ["--tmpfs", folder]
     out += ["--proc", "/proc", "--dev", "/dev",
             "--size", str(int(tmp_mb) * 2**20), "--tmpfs", "/tmp",
             "--size", str(int(tmp_mb) * 2**20), "--tmpfs", "/dev/shm",
             "--size", str(int(home_mb) * 2**20), "--perms", "0700", "--tmpfs", HOME]
+    # After the private /tmp: a virtual environment made in /tmp (as CI's are) must stay visible.
+    for root in _python_roots():
+        out += ["--ro-bind", root, root]
+    for folder in _hidden_dirs():
+        out += ["--tmpfs", folder]
     for d in ro_dirs:
         out += ["--ro-bind", str(d), str(d)]
     for d in rw_dirs:
