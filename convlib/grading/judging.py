@@ -71,7 +71,7 @@ def _stand_in(name, records, cursor, problem, allowed=None):
     return stand_in
 
 
-_JUDGE_LOCK = threading.Lock()  # redirect_stdout and catch_warnings are process-wide
+PROCESS_WIDE = threading.Lock()  # redirect_stdout and catch_warnings are process-wide
 
 
 def judge(test_code: str, records: list, run, timeout: float, allowed=None) -> Verdict:
@@ -82,7 +82,7 @@ def judge(test_code: str, records: list, run, timeout: float, allowed=None) -> V
     ``allowed`` lists the ``convlib.<name>`` functions the task may call (None: any); an
     answer that called another one fails.
     """
-    with _JUDGE_LOCK:
+    with PROCESS_WIDE:
         status, message, *more = _judge(test_code, records, run, timeout, allowed)
         return Verdict(status, message, *more)
 

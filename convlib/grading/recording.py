@@ -26,6 +26,7 @@ import warnings
 
 from ..checks.engine import collecting
 from ..checks.record import encode
+from .judging import PROCESS_WIDE
 from .planning import learner_names
 
 __all__ = ["collect", "record_code", "records_of", "PRELUDE"]
@@ -54,7 +55,8 @@ def collect(test_code: str) -> list:
     namespace = {"__name__": "__convlib_collect__"}
     for name in learner_names(test_code):
         namespace[name] = _Named(name)
-    with collecting() as calls, contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+    # redirect_stdout and catch_warnings change the whole process: one thread at a time, as the judging does.
+    with PROCESS_WIDE, collecting() as calls, contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         exec(compile(test_code, "<test cell>", "exec"), namespace)
     out = []
