@@ -6,6 +6,7 @@ import pytest
 from convlib import checks as ck
 from convlib.checks import CheckFailed
 from convlib.checks import engine as check_tools
+from tests.checks.test_checks_transpose import RIGHT as TRANSPOSE_RIGHT
 
 
 # --------------------------------------------------------------------------- right answers (independent of convlib)
@@ -86,6 +87,7 @@ RIGHT = [
     (ck.check_kernel_from_torch, lambda w: w.transpose(2, 3, 1, 0)),
     (ck.check_same_pads, same_pads),
     (ck.check_flatten_permutation, flatten_perm),
+    *TRANSPOSE_RIGHT,  # exercise 09: its own misconceptions are tested in test_checks_transpose.py
 ]
 
 
