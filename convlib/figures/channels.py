@@ -22,7 +22,6 @@ import matplotlib
 import numpy as np
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
-from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from ..geometry import conv_geometry
@@ -34,7 +33,6 @@ __all__ = [
     "plot_maps",
     "plot_sliding_window",
     "plot_kernel_volume",
-    "plot_channel_sum",
     "plot_depth_positions",
 ]
 
@@ -339,149 +337,6 @@ def plot_kernel_volume(w, *, channel_names=None, annotate=True, title=None):
     bar.set_label("weight value (0 = white)", fontsize=8)
     bar.ax.tick_params(labelsize=8)
     return fig
-
-
-def plot_channel_sum(x, w, co=0, b=None, *, channel_names=None, annotate=True):
-    """How one filter turns ``C_in`` channels into one output map.
-
-    Row ``c`` reads ``x[:, :, c] ⋆ w[:, :, c, co] = partial map c``: the input
-    channel cross-correlated with its own kernel slice.  The partial maps,
-    stacked in one column with ``+`` between them, are summed, ``b[co]`` is
-    added at every pixel, and the result is ``y[:, :, co]`` (on the right).
-    No padding, stride 1.
-
-    Every panel is drawn at the same scale (one cell is as large in every
-    panel), so a ``2 x 2`` kernel slice looks smaller than a ``3 x 3`` image.
-    Input values use a grey scale; weights, and computed maps when any of
-    them has a negative value, a diverging scale centred on 0.
-
-    Parameters
-    ----------
-    x : array_like, shape (H, W, C_in) or (1, H, W, C_in)
-        One image.
-    w : array_like, shape (KH, KW, C_in, C_out)
-        A kernel bank in Keras layout.
-    co : int, default 0
-        Which filter (output channel) to draw.
-    b : array_like, shape (C_out,), optional
-        Biases; zero when omitted.
-    channel_names : sequence of str, optional
-        One name per input channel, e.g. ``("red", "green", "blue")``.
-    annotate : bool, default True
-        Write every value in its cell.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        ``fig.convlib_axes`` is a dict of the panels: ``"x"``, ``"w"`` and
-        ``"partial"`` (lists with one axes per channel), ``"b"`` and ``"y"``.
-        The operators are figure texts (``fig.texts``).
-    """
-    x = np.asarray(x, dtype=float)
-    w = np.asarray(w, dtype=float)
-    if x.ndim == 4 and x.shape[0] == 1:
-        x = x[0]
-    if x.ndim != 3:
-        raise ValueError(f"x must be one image of shape (H, W, C_in), got shape {x.shape}")
-    if w.ndim != 4:
-        raise ValueError(f"w must be a kernel bank of shape (KH, KW, C_in, C_out), got shape {w.shape}")
-    (h, wd, c_in), (kh, kw, _, c_out) = x.shape, w.shape
-    if w.shape[2] != c_in:
-        raise ValueError(
-            f"the kernel depth w.shape[2] = {w.shape[2]} must equal the number of input channels "
-            f"C_in = x.shape[2] = {c_in}: every filter spans all input channels"
-        )
-    conv_geometry((h, wd), (kh, kw))  # "valid": raises when the kernel does not fit
-    if not 0 <= co < c_out:
-        raise ValueError(f"co must be in 0..{c_out - 1} (C_out = {c_out}), got {co}")
-    if channel_names is not None and len(channel_names) != c_in:
-        raise ValueError(f"got {len(channel_names)} channel_names for C_in = {c_in} channels")
-    bias = 0.0 if b is None else float(np.asarray(b, dtype=float).reshape(-1)[co])
-    partials = [correlate2d(x[:, :, c], w[:, :, c, co]) for c in range(c_in)]
-    y = np.sum(partials, axis=0) + bias
-    ho, wo = y.shape
-    b_map = np.full(y.shape, bias)
-    # One colour scale for the computed maps (partial maps, bias, output), diverging about 0 if any is negative:
-    # a bias of 1 is as pale as it is small next to a partial sum of 26.
-    computed = np.concatenate([np.ravel(partials), [bias], y.ravel()])
-    signed_out = computed.min() < 0
-
-    # Manual layout in inches: every panel at `cell` inches per array cell, wide enough for the labels.
-    cell = min(0.42, 2.4 / max(h, wd))
-    if annotate:
-        arrays = [x, w[:, :, :, co], *partials, y, [bias]]
-        longest = max(len(format_number(v)) for a in arrays for v in np.ravel(a))
-        fontsize = 11 if longest <= 3 else 9 if longest <= 5 else 7   # as _draw_grid chooses
-        cell = max(cell, longest * 0.62 * fontsize / 72 / 0.75)
-    title_h, tick_h, gap_h = 0.28, 0.2, 0.34   # above a panel, below it, between rows (holds a '+')
-    op_w, sum_w, left, right, top = 0.75, 1.2, 0.4, 0.2, 0.55
-    row_h = title_h + h * cell + tick_h
-    widths = [wd * cell, op_w, kw * cell, op_w, wo * cell, sum_w, wo * cell, op_w, wo * cell]
-    fig_w = left + sum(widths) + right
-    fig_h = top + c_in * row_h + (c_in - 1) * gap_h + 0.15
-    fig = new_figure(figsize=(fig_w, fig_h), layout=None)
-    col_x = left + np.concatenate([[0.0], np.cumsum(widths)[:-1]])   # left edge of each column, inches
-
-    def add_panel(col, centre_from_top, rows, cols):
-        """An axes for a rows x cols array in column `col`, centred at `centre_from_top` inches."""
-        width, height = cols * cell, rows * cell
-        left_in = col_x[col] + (widths[col] - width) / 2
-        bottom_in = fig_h - centre_from_top - height / 2
-        return fig.add_axes([left_in / fig_w, bottom_in / fig_h, width / fig_w, height / fig_h])
-
-    def add_text(col, centre_from_top, text, **kw_):
-        fig.text((col_x[col] + widths[col] / 2) / fig_w, 1 - centre_from_top / fig_h, text, ha="center",
-                 va="center", **kw_)
-
-    panels = {"x": [], "w": [], "partial": []}
-    centres = [top + c * (row_h + gap_h) + title_h + h * cell / 2 for c in range(c_in)]
-    for c, mid in enumerate(centres):
-        name = f" ({channel_names[c]})" if channel_names is not None else ""
-        ax = add_panel(0, mid, h, wd)
-        _draw_grid(ax, x[:, :, c], annotate=annotate)
-        ax.set_title(f"x[:, :, {c}]{name}", fontsize=10)
-        panels["x"].append(ax)
-        add_text(1, mid - 0.08, "⋆", fontsize=26)
-        add_text(1, mid + 0.25, "correlate", fontsize=8, color="0.3")
-        ax = add_panel(2, mid, kh, kw)
-        _draw_grid(ax, w[:, :, c, co], signed=True, annotate=annotate)
-        ax.set_title(f"w[:, :, {c}, {co}]", fontsize=10)
-        panels["w"].append(ax)
-        add_text(3, mid, "=", fontsize=20)
-        ax = add_panel(4, mid, ho, wo)
-        _draw_grid(ax, partials[c], signed=signed_out, annotate=annotate, scale=computed)
-        ax.set_title(f"partial map {c}", fontsize=10)
-        panels["partial"].append(ax)
-        if c > 0:   # '+' between this partial map and the one above
-            add_text(4, mid - h * cell / 2 - title_h - gap_h / 2 + 0.02, "+", fontsize=18)
-    # The sum: a bracket spanning the partial maps, then '+ b = y' at mid-height.
-    mid_all = (centres[0] + centres[-1]) / 2
-    top_in = centres[0] - ho * cell / 2
-    bottom_in = centres[-1] + ho * cell / 2
-    xb = (col_x[5] + 0.12) / fig_w
-    fig.add_artist(_bracket(fig, xb, 1 - top_in / fig_h, 1 - bottom_in / fig_h, 0.08 / fig_w))
-    fig.text((col_x[5] + 0.27) / fig_w, 1 - mid_all / fig_h, "sum", ha="left", va="center", fontsize=10)
-    fig.text((col_x[5] + 0.95) / fig_w, 1 - mid_all / fig_h, "+", ha="center", va="center", fontsize=20)
-    ax = add_panel(6, mid_all, ho, wo)
-    _draw_grid(ax, b_map, signed=signed_out, annotate=annotate, scale=computed)
-    ax.set_title(f"b[{co}] at every pixel", fontsize=10)
-    panels["b"] = ax
-    add_text(7, mid_all, "=", fontsize=20)
-    ax = add_panel(8, mid_all, ho, wo)
-    _draw_grid(ax, y, signed=signed_out, annotate=annotate, scale=computed)
-    ax.set_title(f"y[:, :, {co}]", fontsize=11, fontweight="bold")
-    panels["y"] = ax
-    fig.suptitle(f"filter co = {co}: each input channel c is cross-correlated with its own kernel slice "
-                 f"w[:, :, c, {co}];\nthe {c_in} partial maps are summed and b[{co}] is added", fontsize=10,
-                 y=1 - 0.06 / fig_h, va="top")
-    fig.convlib_axes = panels
-    return fig
-
-
-def _bracket(fig, x, y_top, y_bottom, depth):
-    """A right square bracket ']' from y_top to y_bottom at x (figure fractions)."""
-    return Line2D([x, x + depth, x + depth, x], [y_top, y_top, y_bottom, y_bottom], transform=fig.transFigure,
-                  color="0.2", linewidth=1.5)
 
 
 def plot_depth_positions(c_in, depths):

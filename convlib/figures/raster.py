@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .base import DATA_CMAP, PADDING_COLOUR, SIGNED_CMAP, format_number
 
-__all__ = ["CELL", "RED", "ORANGE", "BLUE", "PADDING", "SIGNED_WIDEN", "pad_mask", "cells_rgb", "fit_cell", "signed_rgb", "output_map", "hatch",
+__all__ = ["CELL", "RED", "ORANGE", "BLUE", "PADDING", "SIGNED_WIDEN", "pad_mask", "cells_rgb", "fit_cell", "signed_rgb", "output_map", "hatch", "blank", "CAPTION_LINE_PX",
            "captioned", "indexed", "draw_box", "mark_cells", "hstack", "vstack", "rgb_png", "picture"]
 
 CELL = 22  # pixels per array cell
@@ -114,16 +114,21 @@ def _text_mask(text: str) -> np.ndarray:
     return np.asarray(im)
 
 
-def output_map(y, step: int, position, caption: str):
+def output_map(y, step: int, position, caption: str, scale=None):
     """An output map filled in up to raster index ``step`` (values written; cells not computed yet hatched), the
     pixel ``position`` outlined, rows and columns numbered, captioned.  Light greys: the smallest value is not the
-    white of a cell not computed yet, and every value is readable."""
+    white of a cell not computed yet, and every value is readable.
+
+    ``scale`` : array_like, optional.  Values the grey scale and the cell size span, so that maps drawn with the
+    same ``scale`` can be compared cell by cell (default: ``y``'s own values).
+    """
     y = np.asarray(y, dtype=float)
+    scale = y if scale is None else np.asarray(scale, dtype=float)
     ho, wo = y.shape
     filled = np.arange(ho * wo).reshape(ho, wo) <= step
-    lo, hi = float(y.min()), float(y.max())
+    lo, hi = float(scale.min()), float(scale.max())
     lo, hi = (lo - 1.0, hi + 1.0) if hi == lo else (lo - 0.6 * (hi - lo), hi)  # one value: mid grey
-    cell = fit_cell(y)
+    cell = fit_cell(scale)
     img = cells_rgb(np.where(filled, y, np.nan), DATA_CMAP, lo, hi, cell=cell,
                     values=True)
     draw_box(img, position[0], position[1], 1, 1, cell=cell)
@@ -165,7 +170,16 @@ def indexed(rgb, rows, cols, cell: int = CELL, colour=(90, 90, 90)):
     return np.asarray(pil)
 
 
-def captioned(rgb, text: str, colour=(40, 40, 40), line: int = 15):
+#: Height of one caption line, pixels.
+CAPTION_LINE_PX = 15
+
+
+def blank(height: int, width: int = 1):
+    """A white raster, to hold a place in a stack."""
+    return np.full((max(height, 0), width, 3), 255, np.uint8)
+
+
+def captioned(rgb, text: str, colour=(40, 40, 40), line: int = CAPTION_LINE_PX):
     """A raster panel with its caption above it (one line per ``\\n``), on white: what the panel shows.
 
     Every explorer captions its picture's panels with this, so a learner reads which grid is the input, which the

@@ -444,7 +444,8 @@ def slider(scope, description: str):
 
 
 def slider_value(s) -> int:
-    return int(s.locator(".widget-readout").inner_text().strip())
+    """The value the slider's handle reports (what a screen reader reads out)."""
+    return int(float(s.locator(".noUi-handle").get_attribute("aria-valuenow")))
 
 
 def press_slider(s, key: str = "ArrowRight", times: int = 1) -> None:

@@ -4,7 +4,7 @@ Each test opens the notebook in JupyterLab (the fixtures and helpers of
 tests/course/test_ui.py: a temporary copy of the course with cleared outputs,
 headless Debian Chromium), runs all cells from the menu, then drives the
 explorer as a learner would -- sliders with the focused handle and the arrow
-keys, radio buttons with the arrow keys, play with Enter -- and checks that the number
+keys, radio buttons with the space bar, play with Enter -- and checks that the number
 the page shows is the one convlib computes for the same state, and that the
 picture changes.  Every state is screenshotted to ``screenshots/``
 (``explorer-NN-name-K-state.png``).
@@ -58,6 +58,22 @@ def move(page, out, name: str, key: str = "ArrowRight", times: int = 1) -> int:
     return slider_value(s)
 
 
+def tab_stops(page, start, until: str, limit: int = 40) -> list[str]:
+    """Focus ``start``, press Tab until the focused element matches the CSS selector ``until``: each stop's tag,
+    class and (when it has one) ``contenteditable``, in order."""
+    start.focus()
+    stops = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        stop, done = page.evaluate("""sel => { const e = document.activeElement;
+            return [`${e.tagName} ${e.className}` + (e.isContentEditable ? ' contenteditable' : ''), e.matches(sel)]; }""",
+                                   until)
+        stops.append(stop)
+        if done:
+            return stops
+    raise AssertionError(f"{until} not reached in {limit} Tabs: {stops}")
+
+
 def text_of(out, selector: str) -> str:
     return out.locator(selector).first.inner_text().strip()
 
@@ -103,22 +119,25 @@ def test_channel_sum_explorer(lab, page):
     assert "the model is wrong here" in text_of(out, ".cs-wrong")
     rec.shot("model-A")
 
-    # play: steps on its own, at a readable pace; pause it again
-    play = out.locator(".widget-play button").first
-    play.focus()
+    # the keyboard alone: Tab goes from the first control through every option and slider to the play button, and
+    # no stop on the way is an editable readout
+    stops = tab_stops(page, radio(out, "data").locator("input").first, "button.cl-play")
+    assert stops[-1].startswith("BUTTON") and not any("contenteditable" in t for t in stops), stops
+    assert len(stops) == 1 + 3 + 9 + 1, stops   # data, padding, nine sliders, play
+    # play: steps on its own, at a readable pace; the same button pauses, and the place is kept
+    play = out.locator("button.cl-play")
+    assert play.inner_text().strip() == "play" and "output pixels" in play.get_attribute("title")
     with new_picture(page, picture(out), "the picture of play's next pixel"):
         play.press("Enter")
         wait_for(page, lambda: f"y[{i}, {j}, 0]" not in total(), WIDGET_TIMEOUT_S, "play to step to the next pixel")
-        play.press("Enter")  # the same button pauses
+        assert play.inner_text().strip() == "pause"
+        play.press("Enter")
+    wait_for(page, lambda: play.inner_text().strip() == "play", WIDGET_TIMEOUT_S, "the button to say play again")
     m = re.search(r"y\[(\d), (\d), 0\] = .* = (-?\d+)", total())
     pi, pj, value = int(m[1]), int(m[2]), int(m[3])
     assert value == int(channel_sum_state(x, w, b, position=(pi, pj)).value)
     pictures.append(rec.shot(f"played-{pi}-{pj}"))
-    # Stop ends the play and keeps the learner's place (it does not send the window back to (0, 0))
-    stop = out.locator(".widget-play button").nth(1)
-    stop.focus()
-    stop.press("Enter")
-    page.wait_for_timeout(1500)
+    page.wait_for_timeout(2500)   # two play intervals: a paused play does not step on, nor go back to (0, 0)
     assert f"y[{pi}, {pj}, 0]" in total(), total()
     assert slider_value(slider(out, "output i")) == pi and slider_value(slider(out, "output j")) == pj
     assert len(set(pictures)) == len(pictures), "a control did not change the picture"
@@ -335,7 +354,7 @@ _OVERFLOW_JS = """(root) => {
     if (!scrolls(e) && e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0)
       bad.push(`${name(e)} clips or overflows its text/content (${e.scrollWidth} > ${e.clientWidth}): ${e.textContent.trim().slice(0, 40)}`);
   }
-  const parts = [...root.querySelectorAll('.widget-slider, .widget-radio, .widget-play, .widget-checkbox, '
+  const parts = [...root.querySelectorAll('.widget-slider, .widget-radio, .cl-play, .cl-value, .widget-checkbox, '
                                           + 'img.widget-image, .cl-numbers, .cl-caption, .cl-note')];
   for (let a = 0; a < parts.length; a++) for (let b = a + 1; b < parts.length; b++) {
     if (parts[a].contains(parts[b]) || parts[b].contains(parts[a])) continue;

@@ -226,88 +226,6 @@ def test_plot_kernel_volume_explains_a_4d_bank():
         plotting.plot_kernel_volume(np.ones((3, 3, 2, 4)))
 
 
-def test_plot_channel_sum_fingerprint():
-    x = np.ones((3, 3, 3)) * [1, 100, 10000]
-    fig = plotting.plot_channel_sum(x, np.ones((2, 2, 3, 1)), channel_names=("red", "green", "blue"))
-    panels = fig.convlib_axes
-    for c, scale in enumerate([1, 100, 10000]):
-        np.testing.assert_array_equal(image(panels["x"][c]), x[:, :, c])
-        np.testing.assert_array_equal(image(panels["w"][c]), np.ones((2, 2)))
-        np.testing.assert_array_equal(image(panels["partial"][c]), np.full((2, 2), 4 * scale))
-    np.testing.assert_array_equal(image(panels["b"]), 0)
-    np.testing.assert_array_equal(image(panels["y"]), 40404)
-    assert texts(panels["y"]) == ["40404"] * 4
-    assert panels["x"][1].get_title() == "x[:, :, 1] (green)"
-
-
-@pytest.mark.parametrize("co", [0, 2])
-def test_plot_channel_sum_matches_conv2d(rng, co):
-    x = rng.integers(0, 5, size=(5, 4, 2)).astype(float)
-    w = rng.integers(-2, 3, size=(3, 2, 2, 3)).astype(float)
-    b = np.array([0.5, -1.0, 2.0])
-    panels = plotting.plot_channel_sum(x, w, co=co, b=b).convlib_axes
-    partials = [correlate_loops(x[:, :, c], w[:, :, c, co]) for c in range(2)]
-    for c in range(2):
-        np.testing.assert_array_equal(image(panels["partial"][c]), partials[c])
-        assert panels["w"][c].get_title().endswith(f"w[:, :, {c}, {co}]")
-    np.testing.assert_array_equal(image(panels["b"]), np.full((3, 3), b[co]))
-    np.testing.assert_allclose(image(panels["y"]), convlib.conv2d(x, w, b)[:, :, co])
-    np.testing.assert_allclose(image(panels["y"]), partials[0] + partials[1] + b[co])
-    assert panels["y"].get_title() == f"y[:, :, {co}]"
-
-
-@pytest.mark.parametrize("x_shape, w_shape", [((3, 3, 3), (2, 2, 3, 1)), ((5, 6, 3), (3, 3, 3, 2)),
-                                              ((4, 7, 2), (1, 3, 2, 1))])
-def test_plot_channel_sum_draws_every_panel_at_one_scale(rng, x_shape, w_shape):
-    x = rng.integers(0, 5, size=x_shape).astype(float)
-    w = rng.integers(-2, 3, size=w_shape).astype(float)
-    fig = plotting.plot_channel_sum(x, w, b=np.ones(w_shape[3]))
-    inside = figure_box(fig)
-    panels = fig.convlib_axes
-    axes = panels["x"] + panels["w"] + panels["partial"] + [panels["b"], panels["y"]]
-    # Inches per array cell, across and down, the same in every panel: a kernel slice is drawn
-    # smaller than the image it slides over.
-    scales = []
-    for ax in axes:
-        rows, cols = image(ax).shape
-        box = ax.get_position()
-        scales += [box.width * fig.get_figwidth() / cols, box.height * fig.get_figheight() / rows]
-    np.testing.assert_allclose(scales, scales[0], rtol=1e-6)
-    # Nothing is cut off, and panels do not overlap.
-    for artist in [*axes, *(ax.title for ax in axes), *fig.texts]:
-        assert inside(artist)
-    boxes = [ax.get_position() for ax in axes]
-    for i, p in enumerate(boxes):
-        for q in boxes[i + 1:]:
-            assert not (p.x0 < q.x1 and q.x0 < p.x1 and p.y0 < q.y1 and q.y0 < p.y1)
-    # The operators are readable: the correlation symbol is as large as the '=' and '+'.
-    operators = {t.get_text(): t.get_fontsize() for t in fig.texts}
-    assert operators["⋆"] >= 18 and operators["="] >= 18 and operators["+"] >= 18
-
-
-def test_plot_channel_sum_colours_signed_maps_about_zero():
-    x = np.array([[[1.0], [0.0]], [[0.0], [1.0]]])
-    w = np.array([[[[-3.0]]]])       # 1 x 1 kernel: the partial map is -3 * x
-    panels = plotting.plot_channel_sum(x, w, b=[2.0]).convlib_axes
-    assert panels["x"][0].images[0].get_cmap().name == plotting.DATA_CMAP       # non-negative input
-    assert panels["w"][0].images[0].get_cmap().name == plotting.SIGNED_CMAP     # weights: always signed
-    for key in ("b", "y"):                                                      # the maps that sum
-        im = panels[key].images[0]
-        assert im.get_cmap().name == plotting.SIGNED_CMAP and im.norm.vmin == -im.norm.vmax
-    im = panels["partial"][0].images[0]
-    assert im.get_cmap().name == plotting.SIGNED_CMAP and im.norm(0.0) == 0.5    # 0 in the middle (white)
-    # Non-negative results stay grey.
-    panels = plotting.plot_channel_sum(x, -w, b=[2.0]).convlib_axes
-    assert panels["y"].images[0].get_cmap().name == plotting.DATA_CMAP
-
-
-def test_plot_channel_sum_rejects_a_wrong_kernel_depth():
-    with pytest.raises(ValueError, match=r"w.shape\[2\] = 1 must equal .* C_in = x.shape\[2\] = 3"):
-        plotting.plot_channel_sum(np.ones((3, 3, 3)), np.ones((2, 2, 1, 1)))
-    with pytest.raises(ValueError, match="co must be in 0..0"):
-        plotting.plot_channel_sum(np.ones((3, 3, 1)), np.ones((2, 2, 1, 1)), co=1)
-
-
 @pytest.mark.parametrize("c_in, kd", [(3, 3), (3, 2), (5, 1), (4, 2)])
 def test_plot_depth_positions_counts_positions(c_in, kd):
     fig = plotting.plot_depth_positions(c_in, [kd])
@@ -324,11 +242,3 @@ def test_plot_depth_positions_rejects_a_kernel_deeper_than_the_input():
         plotting.plot_depth_positions(3, [4])
 
 
-def test_plot_channel_sum_compares_the_computed_maps_on_one_colour_scale():
-    x = np.arange(3 * 3 * 2, dtype=float).reshape(3, 3, 2)
-    panels = plotting.plot_channel_sum(x, np.ones((2, 2, 2, 1)), b=[1.0]).convlib_axes
-    norms = [ax.images[0].norm for ax in [*panels["partial"], panels["b"], panels["y"]]]
-    assert len({(n.vmin, n.vmax) for n in norms}) == 1   # a bias of 1 is pale next to sums in the tens
-    bias_colour = panels["b"].images[0].cmap(norms[0](1.0))
-    out_colour = panels["y"].images[0].cmap(norms[0](float(panels["y"].images[0].get_array().max())))
-    assert sum(bias_colour[:3]) > sum(out_colour[:3])

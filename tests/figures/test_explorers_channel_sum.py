@@ -98,7 +98,7 @@ def test_widget_controls_drive_the_state():
     png = bytes(e.image.value)
     e.controls["play"].value = 3  # the last pixel of a 2x2 output
     assert e.state.position == (1, 1) and bytes(e.image.value) != png
-    assert e.controls["play"].max == 3 and not e.controls["play"].repeat
+    assert e.controls["play"].max == 3
     e.controls["preset"].value = "random integers"
     e.controls["C_in"].value, e.controls["C_out"].value = 4, 3
     e.controls["mode"].value = "same"
@@ -190,3 +190,43 @@ def test_x_argument_runs_the_explorer_on_a_notebooks_image():
         ChannelSumExplorer(x=x)
     with pytest.raises(ValueError, match="shape"):
         preset_data("layer weights", weights=(w, b), x=x[:, :, :1])
+
+
+@pytest.mark.parametrize("model", list(WRONG_MODELS))
+@pytest.mark.parametrize("c_in, kh, kw, stride, padding", [(3, 2, 2, 1, "valid"), (2, 3, 2, 2, "same"),
+                                                           (4, 1, 3, 3, ((0, 2), (1, 0)))])
+def test_partial_maps_are_each_channel_correlated_with_its_slice(model, c_in, kh, kw, stride, padding):
+    from convlib.figures.explorers.channel_sum import model_working
+
+    x, w, b = preset_data("random integers", c_in, 2, kh, kw)
+    s = channel_sum_state(x, w, b, stride=stride, padding=padding, position=(1, 0), co=1)
+    work = model_working(s, model)
+    maps = work["maps"]
+    assert maps.shape == (c_in, *s.out)
+    # the pixel's partial sums are the maps at the pixel, under every model
+    np.testing.assert_array_equal(maps[:, 1, 0], work["partial_sums"])
+    if model == "Conv2D (true)":  # the maps summed, plus the bias, are the layer's output
+        np.testing.assert_array_equal(maps.sum(axis=0) + b[1], s.y[:, :, 1])
+        for c in range(c_in):
+            one = convlib.conv2d(x[:, :, c:c + 1], w[:, :, c:c + 1, 1:2], stride=stride, padding=padding)
+            np.testing.assert_array_equal(maps[c], one[:, :, 0])
+    if model == "A: one flat kernel":  # channel 0's slice on every channel
+        np.testing.assert_array_equal(maps[0], model_working(s)["maps"][0])
+
+
+def test_the_whole_layer_picture_adds_a_row_of_partial_maps_on_the_outputs_scale():
+    from convlib.figures.raster import output_map
+
+    x, w, b = preset_data("fingerprint")
+    last = channel_sum_state(x, w, b, position=(1, 1))
+    plain, whole = channel_sum_raster(last), channel_sum_raster(last, maps=True)
+    assert whole.shape[0] > plain.shape[0] + 60 and whole.shape[1] >= plain.shape[1] - 4
+    # one grey scale for maps that are compared: the same value has the same colour in two maps drawn with the
+    # same scale, while each map on its own scale would paint its largest value alike
+    scale = np.array([4.0, 40404.0])
+    a, z = output_map(np.full((1, 1), 4.0), 0, (0, 0), "a", scale), output_map(np.full((1, 1), 40404.0), 0, (0, 0),
+                                                                              "b", scale)
+    mid = lambda img: tuple(img[-6, -6])  # noqa: E731  (inside the only cell, clear of its box and number)
+    assert mid(a) != mid(z)
+    own_a, own_z = output_map(np.full((1, 1), 4.0), 0, (0, 0), "a"), output_map(np.full((1, 1), 40404.0), 0, (0, 0), "b")
+    assert mid(own_a) == mid(own_z)

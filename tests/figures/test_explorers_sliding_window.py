@@ -77,15 +77,26 @@ def test_raster_panels_are_captioned():
     assert rgb.shape[0] > NOTEBOOK_X.shape[0] * 22  # a caption above the panels
 
 
-def test_stop_keeps_the_learners_place():
+def test_play_steps_pauses_in_place_and_stops_at_the_end():
     pytest.importorskip("ipywidgets")
     from convlib.figures.explorers.sliding_window import SlidingWindowExplorer
 
     e = SlidingWindowExplorer()
     play = e.controls["play"]
-    play.value = 7  # a step of play: the window moves to (1, 3) on the 4-wide output
-    assert e.state.position == (1, 3)
-    play.playing = False
-    play.value = play.min  # what the Stop button sends: stop, rewind the play control
+    assert play.button.description == "play" and "step the window" in play.button.tooltip
+    e.controls["i"].value, e.controls["j"].value = 1, 2   # the learner's place: raster index 6 of the 4-wide output
+    assert play.value == 6
+    play.button.click()                                   # no event loop here: play() marks it playing, no timer
+    assert play.playing and play.button.description == "pause"
+    play.step()
     assert e.state.position == (1, 3) and play.value == 7
-    assert (e.controls["i"].value, e.controls["j"].value) == (1, 3)
+    play.button.click()                                   # pause keeps the place
+    assert not play.playing and play.button.description == "play"
+    play.step()                                           # a late timer after the pause does nothing
+    assert e.state.position == (1, 3) and (e.controls["i"].value, e.controls["j"].value) == (1, 3)
+    play.play()
+    while play.playing:
+        play.step()
+    assert play.value == play.max == 15 and e.state.position == (3, 3)   # stops at the last window
+    play.play()                                           # play at the end starts again from the first window
+    assert play.value == 0 and e.state.position == (0, 0)

@@ -27,7 +27,7 @@ from ...geometry import conv_geometry
 from ...reference import zero_pad
 from .frame import Explorer, PaddedLayer, choice, fallback, int_slider, play_control
 from ..base import DATA_CMAP
-from ..raster import captioned, cells_rgb, draw_box, fit_cell, hstack, indexed, output_map, pad_mask, signed_rgb, vstack
+from ..raster import CAPTION_LINE_PX, blank, captioned, cells_rgb, draw_box, fit_cell, hstack, indexed, output_map, pad_mask, signed_rgb, vstack
 from .tables import fmt, html_grid, term
 
 __all__ = ["PRESETS", "WRONG_MODELS", "preset_data", "channel_sum_state", "channel_sum_raster",
@@ -204,7 +204,9 @@ def model_working(s: ChannelSumState, model: str = "Conv2D (true)") -> dict:
     -------
     dict
         ``kernels``, ``products`` (C_in, KH, KW): the slice each channel is multiplied with under the model (model
-        A: channel 0's slice on every channel) and the products; ``partial_sums`` (C_in,); ``labels``, the slice's
+        A: channel 0's slice on every channel) and the products; ``partial_sums`` (C_in,); ``maps`` (C_in, Ho, Wo),
+        each channel's partial map (its padded channel correlated with its slice, at the layer's stride: the
+        partial sum of every output pixel); ``labels``, the slice's
         name per channel; ``working``, the sum written out (``"10 + 4 + 1 + bias 0 = 15"``); ``value``, what the
         model gives (a tuple, one number per channel, for model B), equal to ``s.wrong[model]``.
     """
@@ -215,6 +217,8 @@ def model_working(s: ChannelSumState, model: str = "Conv2D (true)") -> dict:
     kernels = np.broadcast_to(s.kernels[0], s.kernels.shape) if flat else s.kernels
     products = s.windows * kernels
     partial = products.sum(axis=(1, 2))
+    maps = np.stack([conv2d(s.xp[:, :, c:c + 1], kernels[c][:, :, None, None], stride=s.stride)[:, :, 0]
+                     for c in range(c_in)])
     labels = [f"w[:, :, {0 if flat else c}, {s.co}]" for c in range(c_in)]
     terms = " + ".join(term(p) for p in partial)
     bias = f"bias {term(s.bias)}"
@@ -227,19 +231,23 @@ def model_working(s: ChannelSumState, model: str = "Conv2D (true)") -> dict:
     else:
         value = float(partial.sum() + s.bias)
         working = f"{terms} + {bias} = {fmt(value)}"
-    return dict(kernels=kernels, products=products, partial_sums=partial, labels=labels, working=working,
+    return dict(kernels=kernels, products=products, partial_sums=partial, maps=maps, labels=labels, working=working,
                 value=value)
 
 
 # -- the picture --------------------------------------------------------------
 
 
-def channel_sum_raster(s: ChannelSumState, model: str = "Conv2D (true)", names=None):
+def channel_sum_raster(s: ChannelSumState, model: str = "Conv2D (true)", names=None, maps: bool = False):
     """The picture of one output pixel, every panel captioned and indexed: per input channel, the padded channel
     (padding light blue, rows and columns numbered in input coordinates) with the window outlined and, below it,
     the kernel slice it is multiplied with under ``model`` (its weights written in); then the output map of filter
     ``co`` filled in up to the pixel (raster order, its values written, cells not computed yet hatched), the pixel
     outlined.  The explorer shows it live; a notebook shows it with :func:`convlib.figures.raster.picture`.
+
+    With ``maps``, each channel's partial map (:func:`model_working`) fills in below its kernel slice, up to the
+    same pixel, and the output map stands beside them: at the last pixel this is the whole layer, the partial maps
+    summed plus the bias.  The partial maps and the output share one grey scale and one cell size.
 
     Each channel has its own grey scale (the fingerprint's channels differ a hundredfold); a constant channel is
     mid grey, and its caption gives the value.  The kernel slices share one colour scale.
@@ -252,12 +260,14 @@ def channel_sum_raster(s: ChannelSumState, model: str = "Conv2D (true)", names=N
     names = list(names or CHANNEL_NAMES)
     work = model_working(s, model)
     klim = float(np.abs(work["kernels"]).max()) or 1.0
-    panels = []
+    columns, below = [], []
     mask = pad_mask(s.xp.shape[:2], s.pads)
     (top, _), (left, _) = s.pads
     rows = range(-top, s.xp.shape[0] - top)
     cols = range(-left, s.xp.shape[1] - left)
     cell = fit_cell(s.xp)
+    out = s.y[:, :, s.co]
+    scale = np.concatenate([np.ravel(work["maps"]), out.ravel()])
     for c in range(c_in):
         ch = s.x[:, :, c]
         lo, hi = float(ch.min()), float(ch.max())
@@ -268,11 +278,20 @@ def channel_sum_raster(s: ChannelSumState, model: str = "Conv2D (true)", names=N
         img = cells_rgb(s.xp[:, :, c], DATA_CMAP, lo, hi, cell=cell, padding=mask, values=True)
         draw_box(img, s.origin[0], s.origin[1], kh, kw, cell=cell)
         kernel = signed_rgb(work["kernels"][c], klim, values=True)
-        panels.append(vstack([captioned(indexed(img, rows, cols, cell), caption),
-                              captioned(indexed(kernel, range(kh), range(kw)), "slice " + work["labels"][c])],
-                             gap=8))
-    panels.append(output_map(s.y[:, :, s.co], s.step, s.position, f"output y[:, :, {s.co}]\n(hatched: not yet)"))
-    return hstack(panels, gap=18)
+        columns.append(vstack([captioned(indexed(img, rows, cols, cell), caption),
+                               captioned(indexed(kernel, range(kh), range(kw)), "slice " + work["labels"][c])],
+                              gap=8))
+        if maps:
+            below.append(output_map(work["maps"][c], s.step, s.position, f"partial map ci={c}", scale))
+    caption = f"output y[:, :, {s.co}]\n(hatched: not yet)"
+    if not maps:
+        return hstack([*columns, output_map(out, s.step, s.position, caption)], gap=18)
+    # the partial maps in a row under their channels; the output beside them, its grid level with theirs
+    height = max(col.shape[0] for col in columns) + 12
+    columns = [vstack([col, blank(height - col.shape[0]), m], gap=0) for col, m in zip(columns, below)]
+    result = output_map(out, s.step, s.position, f"output y[:, :, {s.co}] =\nthe partial maps\nsummed + bias {fmt(s.bias)}",
+                        scale)
+    return hstack([*columns, vstack([blank(height - 2 * CAPTION_LINE_PX), result], gap=0)], gap=18)
 
 
 # -- the widget ---------------------------------------------------------------
@@ -309,7 +328,7 @@ class ChannelSumExplorer(Explorer):
     ----------
     controls : dict of ipywidgets
         ``preset``, ``mode``, ``model`` (RadioButtons); ``C_in``, ``C_out``, ``KH``, ``KW``,
-        ``stride``, ``pad``, ``co``, ``i``, ``j`` (IntSliders); ``play`` (Play, the raster index).
+        ``stride``, ``pad``, ``co``, ``i``, ``j`` (IntSliders); ``play`` (PlayControl, the raster index).
     state : ChannelSumState or None (None when the kernel does not fit)
     numbers : ipywidgets.HTML, the per-channel tables and the sum, in text (:func:`numbers_html`)
     note : ipywidgets.HTML, why a control is greyed out
@@ -340,7 +359,7 @@ class ChannelSumExplorer(Explorer):
             "co": int_slider(v["co"], 0, max(v["co"], 0), "filter co"),
             "i": int_slider(v["i"], 0, max(v["i"], 0), "output i"),
             "j": int_slider(v["j"], 0, max(v["j"], 0), "output j"),
-            "play": play_control(1, "play: step through the output pixels"),
+            "play": play_control(1, "step through the output pixels", "all pixels"),
             "model": choice(list(WRONG_MODELS), v["model"], "model"),
         }
         self.picture = None

@@ -7,18 +7,20 @@ stays in view while its controls are used, and redraws on every change.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import ipywidgets as w
 import numpy as np
+import traitlets
 from IPython.display import display
 
 from ..raster import rgb_png
 
-__all__ = ["Explorer", "PaddedLayer", "Panel", "panel", "FALLBACK_TEXT", "fallback", "play_control",
-           "PLAY_INTERVAL_MS", "readout_off_tab_order"]
+__all__ = ["Explorer", "PaddedLayer", "Panel", "panel", "FALLBACK_TEXT", "fallback", "PlayControl",
+           "play_control", "PLAY_INTERVAL_MS", "int_slider", "choice"]
 
 #: Time between two steps of a play control: slow enough to read one step's numbers.
 PLAY_INTERVAL_MS = 1200
@@ -71,19 +73,95 @@ def panel(children, text: str = FALLBACK_TEXT) -> Panel:
     return box
 
 
-def play_control(n_steps: int, description: str) -> w.Play:
-    """An ``ipywidgets.Play`` that steps 0 .. n_steps-1 at a readable pace and stops at the end.
+class PlayControl(w.HBox):
+    """A play button that steps :attr:`value` from its place to :attr:`max`, one step every
+    :data:`PLAY_INTERVAL_MS`, and stops at the end.
 
-    ``description`` is its accessible name (the buttons are icons) and its tooltip.
+    The button says what it does ("play", then "pause" while playing), so a screen reader names it; its tooltip
+    says what it plays.  Pausing keeps the place; play at the end starts again from :attr:`min`.  The steps are
+    timed in the kernel (its event loop, which a Jupyter kernel runs between cells); where no event loop runs (a
+    script, a test) :meth:`play` only marks it playing and :meth:`step` steps by hand.
+
+    Attributes
+    ----------
+    value, min, max : int (traitlets: observe ``value`` as an ipywidget's)
+    playing : bool
+    button : ipywidgets.Button
     """
-    return w.Play(value=0, min=0, max=max(n_steps - 1, 0), step=1, interval=PLAY_INTERVAL_MS, repeat=False,
-                  description=description, tooltip=description, show_repeat=False)
+
+    value = traitlets.Int(0)
+    min = traitlets.Int(0)
+    max = traitlets.Int(0)
+    playing = traitlets.Bool(False)
+
+    def __init__(self, n_steps: int, description: str, label: str):
+        self.button = w.Button(description="play", icon="play", tooltip=description,
+                               layout=w.Layout(width="100px")).add_class("cl-play")
+        super().__init__([w.Label(label, layout=w.Layout(width="95px")), self.button])
+        self.max = max(n_steps - 1, 0)
+        self._timer = None
+        self.button.on_click(lambda _: self.pause() if self.playing else self.play())
+
+    def play(self):
+        """Start stepping (from :attr:`min` when already at the end)."""
+        if self.value >= self.max:
+            self.value = self.min
+        self.playing = True
+        self._schedule()
+
+    def pause(self):
+        """Stop stepping; the value stays where it is."""
+        self.playing = False
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def step(self):
+        """One step forward while playing; at :attr:`max` it pauses."""
+        self._timer = None
+        if not self.playing:
+            return
+        if self.value < self.max:
+            self.value += 1
+        if self.value >= self.max:
+            self.pause()
+        else:
+            self._schedule()
+
+    def _schedule(self):
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop here: step() by hand
+            return
+        self._timer = loop.call_later(PLAY_INTERVAL_MS / 1000, self.step)
+
+    @traitlets.observe("playing")
+    def _label(self, change):
+        self.button.description, self.button.icon = ("pause", "pause") if change["new"] else ("play", "play")
+
+
+def play_control(n_steps: int, description: str, label: str = "play") -> PlayControl:
+    """A :class:`PlayControl` over ``0 .. n_steps - 1``; ``description`` (what it steps through) starts its
+    tooltip, ``label`` is the word in the controls' description column."""
+    return PlayControl(n_steps, f"{description}, one step every {PLAY_INTERVAL_MS / 1000:g} s", label)
 
 
 def int_slider(value: int, lo: int, hi: int, description: str) -> w.IntSlider:
-    """An integer slider as wide as the controls column, its description in a column of its own."""
+    """An integer slider as wide as the controls column, its description in a column of its own.
+
+    Its value is shown by a plain label beside it (:meth:`Explorer._finish`), not by ipywidgets' readout, which is
+    an editable field and so one more tab stop per slider; the slider's handle reports the value to a screen
+    reader."""
     return w.IntSlider(value=value, min=lo, max=hi, description=description, continuous_update=False,
-                       style={"description_width": "95px"}, layout=w.Layout(width="310px"))
+                       readout=False, style={"description_width": "95px"}, layout=w.Layout(width="272px"))
+
+
+def with_value(slider: w.IntSlider) -> w.HBox:
+    """``slider`` and a label that shows its value (greyed out with it)."""
+    label = w.Label(str(slider.value), layout=w.Layout(width="34px")).add_class("cl-value")
+    traitlets.dlink((slider, "value"), (label, "value"), transform=str)
+    traitlets.dlink((slider, "disabled"), (label.style, "text_color"), transform=lambda off: "#999" if off else None)
+    return w.HBox([slider, label], layout=w.Layout(align_items="center"))
 
 
 def choice(options, value, description: str) -> w.RadioButtons:
@@ -158,9 +236,7 @@ class Explorer:
             control.observe(self._on_play if name == "play" else self._on_change, names="value")
         self.caption = w.HTML(STYLE + f"<div style='font-size:12px;line-height:1.3'>{caption}</div>").add_class(
             "cl-caption")
-        # a Play's buttons are icons: the label beside it names it (its tooltip says what it plays)
-        controls = [w.HBox([w.Label("play", layout=w.Layout(width="95px")), c]) if isinstance(c, w.Play) else c
-                    for c in controls]
+        controls = [with_value(c) if isinstance(c, w.IntSlider) else c for c in controls]
         left = w.VBox([*controls, self.note], layout=w.Layout(width=CONTROLS_WIDTH, flex="0 0 auto"))
         # the picture and its numbers beside the controls while at least 400 px are left for them, else below
         right = w.VBox([self.caption, self.image, self.numbers],
@@ -211,12 +287,6 @@ class Explorer:
 
     def _on_play(self, change):
         if self._updating or self.state is None:
-            return
-        play = self.controls["play"]
-        if change["new"] == play.min and not play.playing and change["old"] != play.min:
-            # the stop button: it stops and rewinds the play control, but the learner keeps the pixel they were on
-            with self._quiet():
-                play.value = change["old"]
             return
         with self._quiet():
             self.controls["i"].value, self.controls["j"].value = divmod(change["new"], self._output_width())

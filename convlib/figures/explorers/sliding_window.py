@@ -144,7 +144,7 @@ class SlidingWindowExplorer(Explorer):
 
     Attributes
     ----------
-    controls : ``KH``, ``KW``, ``i``, ``j`` (IntSliders), ``play`` (Play), ``flip`` (RadioButtons)
+    controls : ``KH``, ``KW``, ``i``, ``j`` (IntSliders), ``play`` (PlayControl), ``flip`` (RadioButtons)
     state, numbers (HTML), note (HTML), image (Image), widget (the panel), last_update_ms
     """
 
@@ -159,7 +159,7 @@ class SlidingWindowExplorer(Explorer):
             "KW": int_slider(v["KW"], 1, 4, "KW"),
             "i": int_slider(v["i"], 0, 0, "output i"),
             "j": int_slider(v["j"], 0, 0, "output j"),
-            "play": play_control(1, "play: step the window"),
+            "play": play_control(1, "step the window over the image", "all windows"),
         }
         if self.k is not None:
             c["KH"].value, c["KW"].value = self.k.shape
