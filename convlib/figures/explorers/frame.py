@@ -153,12 +153,12 @@ def int_slider(value: int, lo: int, hi: int, description: str) -> w.IntSlider:
     an editable field and so one more tab stop per slider; the slider's handle reports the value to a screen
     reader."""
     return w.IntSlider(value=value, min=lo, max=hi, description=description, continuous_update=False,
-                       readout=False, style={"description_width": "95px"}, layout=w.Layout(width="272px"))
+                       readout=False, style={"description_width": "95px"}, layout=w.Layout(width="284px"))
 
 
 def with_value(slider: w.IntSlider) -> w.HBox:
     """``slider`` and a label that shows its value (greyed out with it)."""
-    label = w.Label(str(slider.value), layout=w.Layout(width="34px")).add_class("cl-value")
+    label = w.Label(str(slider.value), layout=w.Layout(width="26px")).add_class("cl-value")
     traitlets.dlink((slider, "value"), (label, "value"), transform=str)
     traitlets.dlink((slider, "disabled"), (label.style, "text_color"), transform=lambda off: "#999" if off else None)
     return w.HBox([slider, label], layout=w.Layout(align_items="center"))
@@ -174,9 +174,11 @@ def choice(options, value, description: str) -> w.RadioButtons:
 
 
 #: The explorers' style rule (an ipywidgets HTML widget's ``<style>`` applies to the page): radio buttons side by
-#: side, wrapping, so that a choice takes one or two lines instead of one line per option.
+#: side, wrapping, so that a choice takes one or two lines instead of one line per option; room at the end of a
+#: slider's track for its handle at the largest value (without a readout beside it the handle would stick out).
 STYLE = ("<style>.cl-explorer .cl-choice .widget-radio-box{flex-direction:row;flex-wrap:wrap;column-gap:10px}"
-         ".cl-explorer .cl-choice .widget-radio-box label{width:auto;margin:1px 0}</style>")
+         ".cl-explorer .cl-choice .widget-radio-box label{width:auto;margin:1px 0}"
+         ".cl-explorer .widget-hslider .slider-container{margin-right:12px}</style>")
 
 
 @dataclass
