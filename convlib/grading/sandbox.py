@@ -37,6 +37,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .notebooks import repo_root
+
 __all__ = ["SANDBOX_UID", "HOME", "bwrap_path", "bwrap_problem", "bwrap_argv", "INSTALL_HINT"]
 
 SANDBOX_UID = 65534  # "nobody"
@@ -146,8 +148,15 @@ def bwrap_argv(argv, *, home_mb: int = 256, tmp_mb: int = 256, files=(), ro_dirs
             "--size", str(int(tmp_mb) * 2**20), "--tmpfs", "/dev/shm",
             "--size", str(int(home_mb) * 2**20), "--perms", "0700", "--tmpfs", HOME]
     # After the private /tmp: a virtual environment made in /tmp (as CI's are) must stay visible.
-    for root in _python_roots():
+    roots = _python_roots()
+    for root in roots:
         out += ["--ro-bind", root, root]
+    # A virtual environment in the repository's folder (`.venv`, as the README suggests) is bound alone, and its
+    # folders above are empty mount points.  A Python root that holds the repository (the course cloned inside a
+    # conda environment's folder, say) would bring the solutions with it: an empty folder covers the repository.
+    repo = os.path.realpath(repo_root())
+    if any(repo == root or repo.startswith(root + os.sep) for root in roots):
+        out += ["--tmpfs", repo]
     for folder in _hidden_dirs():
         out += ["--tmpfs", folder]
     for d in ro_dirs:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,25 @@ def test_the_sandbox_command_line_hides_the_repository_and_isolates():
         assert argv[at - 1] == "--tmpfs" and "--size" in argv[at - 5: at - 1], (place, argv[at - 5: at + 1])
     hidden = {argv[i + 1] for i, a in enumerate(argv) if a == "--tmpfs"} - {"/tmp", "/dev/shm", sandbox.HOME}
     assert all(Path(d).name in sandbox.HIDDEN for d in hidden)  # the frameworks' folders, covered
-    assert "/work" not in joined and str(cli.ROOT) not in joined
+    # Nothing of the repository is bound, but for a virtual environment inside it (the README's `.venv`)
+    repo = os.path.realpath(cli.ROOT)
+    bound = [argv[i + 1] for i, a in enumerate(argv) if a in ("--bind", "--ro-bind")]
+    assert not any(repo == b or repo.startswith(b.rstrip("/") + "/") for b in bound), bound  # not it, not above it
+    inside = [b for b in bound if b.startswith(repo + "/")]
+    assert all(b in sandbox._python_roots() for b in inside), inside
+
+
+def test_an_environment_that_holds_the_repository_does_not_bring_it_into_the_sandbox(monkeypatch):
+    """Python installed in a folder above the course (a conda prefix holding the clone): the prefix is bound, and
+    an empty folder covers the repository."""
+    repo = os.path.realpath(cli.ROOT)
+    monkeypatch.setattr(sandbox, "_python_roots", lambda: [os.path.dirname(repo)])
+    argv = sandbox.bwrap_argv(["python"])
+    pairs = list(zip(argv, argv[1:]))
+    bind, cover = pairs.index(("--ro-bind", os.path.dirname(repo))), pairs.index(("--tmpfs", repo))
+    assert bind < cover   # the cover is mounted after the prefix: on top of it
+    monkeypatch.setattr(sandbox, "_python_roots", lambda: [os.path.join(repo, ".venv")])
+    assert repo not in sandbox.bwrap_argv(["python"])
 
 
 @pytest.mark.skipif(not SANDBOXED, reason=NO_SANDBOX)
@@ -87,3 +106,18 @@ def test_symbolic_links_are_reported_not_followed(tmp_path):
     with collect([tmp_path]) as found:
         assert [s.learner for s in found.submissions] == ["alice"]
         assert sorted(p.name for p, why in found.problems if "symbolic link" in why) == ["05.ipynb", "eve"]
+
+
+@pytest.mark.skipif(not SANDBOXED, reason=NO_SANDBOX)
+def test_inside_the_sandbox_the_covered_repository_is_empty(monkeypatch):
+    import subprocess
+    import sys
+
+    repo = os.path.realpath(cli.ROOT)
+    real = sandbox._python_roots()
+    monkeypatch.setattr(sandbox, "_python_roots", lambda: [*real, os.path.dirname(repo)])
+    code = f"import os; print(sorted(os.listdir({repo!r})), os.path.isdir({os.path.dirname(repo)!r}))"
+    proc = subprocess.run(sandbox.bwrap_argv([sys.executable, "-c", code], home_mb=8, tmp_mb=8),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["[]", "True"]
