@@ -84,18 +84,21 @@ def bwrap_problem() -> str | None:
     return problem
 
 
-def _python_roots() -> list:
-    """Folders outside /usr that the interpreter and its packages live in (a venv, pyenv, conda)."""
-    roots = []
+def _python_dirs() -> list:
+    """Folders outside /usr that the interpreter and its packages live in (a venv, pyenv, conda), nested or not."""
+    dirs = set()
     for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
               os.path.dirname(os.path.realpath(sys.executable))}:
         p = os.path.realpath(p)
         if p and not p.startswith("/usr/") and p != "/usr" and os.path.isdir(p):
-            roots.append(p)
-    # keep the outermost of nested roots (a venv inside its base's folder needs only one bind)
-    roots.sort(key=len)
+            dirs.add(p)
+    return sorted(dirs, key=len)
+
+
+def _python_roots() -> list:
+    """The outermost of :func:`_python_dirs` (a venv inside its base's folder needs only one bind)."""
     out = []
-    for r in roots:
+    for r in _python_dirs():
         if not any(r == o or r.startswith(o + os.sep) for o in out):
             out.append(r)
     return out
@@ -157,6 +160,9 @@ def bwrap_argv(argv, *, home_mb: int = 256, tmp_mb: int = 256, files=(), ro_dirs
     repo = os.path.realpath(repo_root())
     if any(repo == root or repo.startswith(root + os.sep) for root in roots):
         out += ["--tmpfs", repo]
+        for inside in _python_dirs():  # what Python needs inside the repository (its .venv), on top of the cover
+            if inside.startswith(repo + os.sep):
+                out += ["--ro-bind", inside, inside]
     for folder in _hidden_dirs():
         out += ["--tmpfs", folder]
     for d in ro_dirs:
