@@ -19,8 +19,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .base import DATA_CMAP, PADDING_COLOUR, SIGNED_CMAP, format_number
 
-__all__ = ["CELL", "RED", "ORANGE", "BLUE", "PADDING", "SIGNED_WIDEN", "pad_mask", "cells_rgb", "fit_cell", "signed_rgb", "output_map", "hatch", "blank", "CAPTION_LINE_PX",
-           "captioned", "indexed", "draw_box", "mark_cells", "hstack", "vstack", "rgb_png", "picture"]
+__all__ = ["CELL", "RED", "ORANGE", "BLUE", "PADDING", "SIGNED_WIDEN", "CAPTION_LINE_PX", "pad_mask", "cells_rgb",
+           "fit_cell", "signed_rgb", "output_map", "hatch", "blank", "captioned", "indexed", "draw_box", "mark_cells",
+           "hstack", "vstack", "rgb_png", "picture"]
 
 CELL = 22  # pixels per array cell
 RED = (214, 39, 40)

@@ -66,8 +66,8 @@ def tab_stops(page, start, until: str, limit: int = 40) -> list[str]:
     for _ in range(limit):
         page.keyboard.press("Tab")
         stop, done = page.evaluate("""sel => { const e = document.activeElement;
-            return [`${e.tagName} ${e.className}` + (e.isContentEditable ? ' contenteditable' : ''), e.matches(sel)]; }""",
-                                   until)
+            const editable = e.isContentEditable ? ' contenteditable' : '';
+            return [`${e.tagName} ${e.className}${editable}`, e.matches(sel)]; }""", until)
         stops.append(stop)
         if done:
             return stops

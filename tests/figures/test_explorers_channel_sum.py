@@ -224,9 +224,8 @@ def test_the_whole_layer_picture_adds_a_row_of_partial_maps_on_the_outputs_scale
     # one grey scale for maps that are compared: the same value has the same colour in two maps drawn with the
     # same scale, while each map on its own scale would paint its largest value alike
     scale = np.array([4.0, 40404.0])
-    a, z = output_map(np.full((1, 1), 4.0), 0, (0, 0), "a", scale), output_map(np.full((1, 1), 40404.0), 0, (0, 0),
-                                                                              "b", scale)
-    mid = lambda img: tuple(img[-6, -6])  # noqa: E731  (inside the only cell, clear of its box and number)
-    assert mid(a) != mid(z)
-    own_a, own_z = output_map(np.full((1, 1), 4.0), 0, (0, 0), "a"), output_map(np.full((1, 1), 40404.0), 0, (0, 0), "b")
-    assert mid(own_a) == mid(own_z)
+    def colour(value, scale=None):  # inside the only cell, clear of its box and number
+        return tuple(output_map(np.full((1, 1), value), 0, (0, 0), "map", scale)[-6, -6])
+
+    assert colour(4.0, scale) != colour(40404.0, scale)
+    assert colour(4.0) == colour(40404.0)

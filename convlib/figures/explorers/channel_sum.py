@@ -27,7 +27,8 @@ from ...geometry import conv_geometry
 from ...reference import zero_pad
 from .frame import Explorer, PaddedLayer, choice, fallback, int_slider, play_control
 from ..base import DATA_CMAP
-from ..raster import CAPTION_LINE_PX, blank, captioned, cells_rgb, draw_box, fit_cell, hstack, indexed, output_map, pad_mask, signed_rgb, vstack
+from ..raster import (CAPTION_LINE_PX, blank, captioned, cells_rgb, draw_box, fit_cell, hstack, indexed, output_map,
+                      pad_mask, signed_rgb, vstack)
 from .tables import fmt, html_grid, term
 
 __all__ = ["PRESETS", "WRONG_MODELS", "preset_data", "channel_sum_state", "channel_sum_raster",
@@ -289,8 +290,8 @@ def channel_sum_raster(s: ChannelSumState, model: str = "Conv2D (true)", names=N
     # the partial maps in a row under their channels; the output beside them, its grid level with theirs
     height = max(col.shape[0] for col in columns) + 12
     columns = [vstack([col, blank(height - col.shape[0]), m], gap=0) for col, m in zip(columns, below)]
-    result = output_map(out, s.step, s.position, f"output y[:, :, {s.co}] =\nthe partial maps\nsummed + bias {fmt(s.bias)}",
-                        scale)
+    caption = f"output y[:, :, {s.co}] =\nthe partial maps\nsummed + bias {fmt(s.bias)}"
+    result = output_map(out, s.step, s.position, caption, scale)
     return hstack([*columns, vstack([blank(height - 2 * CAPTION_LINE_PX), result], gap=0)], gap=18)
 
 
